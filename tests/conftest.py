@@ -1,0 +1,85 @@
+"""Shared fixtures: the fake provider, stored garments and model photos, queued jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import override_settings
+
+from tests import images
+from tryon.compat import task_backends
+from tryon.models import Garment, ModelPhoto
+from tryon.testing import FakeChangeClothesServer
+
+API_KEY = "sk-test-DO-NOT-LEAK-9f8e7d6c5b4a"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeChangeClothesServer]:
+    """The fake provider on loopback, with TRYON pointed at it."""
+    with FakeChangeClothesServer(api_key=API_KEY) as server:
+        with override_settings(TRYON=tryon_settings_for(server)):
+            yield server
+
+
+def tryon_settings_for(server: FakeChangeClothesServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "BACKEND": "tryon.backends.changeclothes.ChangeClothesBackend",
+        "API_KEY": API_KEY,
+        "API_BASE_URL": server.base_url,
+        "RETRY_BACKOFF": 0,
+        "TIMEOUT": 5,
+        "MAX_RETRIES": 2,
+        **extra,
+    }
+
+
+@pytest.fixture
+def offline() -> Iterator[None]:
+    with override_settings(TRYON={"BACKEND": "tryon.backends.local.LocalPreviewBackend"}):
+        yield
+
+
+def make_garment(category: str = "upper_body", name: str = "Red tee", **kwargs: Any) -> Garment:
+    garment = Garment(name=name, category=category, **kwargs)
+    garment.image.save("garment.png", ContentFile(images.garment_photo(category)), save=False)
+    garment.save()
+    return garment
+
+
+def make_model_photo(name: str = "Alex", *, is_preset: bool = True, **kwargs: Any) -> ModelPhoto:
+    photo = ModelPhoto(name=name, is_preset=is_preset, **kwargs)
+    photo.image.save("person.jpg", ContentFile(images.person_photo()), save=False)
+    photo.save()
+    return photo
+
+
+@pytest.fixture
+def garment(db: Any) -> Garment:
+    return make_garment()
+
+
+@pytest.fixture
+def preset(db: Any) -> ModelPhoto:
+    return make_model_photo()
+
+
+@pytest.fixture
+def task_queue() -> Iterator[Any]:
+    """The dummy task backend's queue, emptied before and after the test."""
+    backend = task_backends["default"]
+    backend.clear()
+    yield backend
+    backend.clear()
+
+
+def run_queued(backend: Any) -> list[Any]:
+    """Run every job the dummy backend holds, as a worker would; their return values."""
+    outcomes = []
+    while backend.results:
+        result = backend.results.pop(0)
+        outcomes.append(result.task.call(*result.args, **result.kwargs))
+    return outcomes

@@ -1,0 +1,300 @@
+"""A try-on from request to stored result, against the fake provider."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.test import override_settings
+from django.utils import timezone
+from PIL import Image
+
+from tests import images
+from tests.conftest import make_garment, make_model_photo, run_queued, tryon_settings_for
+from tryon import services, signals
+from tryon.jobs import execute_tryon
+from tryon.models import GenerationClaim, TryOn, TryOnStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def request(garment: Any, model_photo: Any, **kwargs: Any) -> tuple[TryOn, bool]:
+    return services.request_tryon(garment=garment, model_photo=model_photo, **kwargs)
+
+
+def test_job_runs_end_to_end_and_stores_result_under_content_hash(fake, garment, preset, task_queue):
+    tryon, answered_now = request(garment, preset)
+    assert not answered_now
+    assert tryon.status == TryOnStatus.PENDING
+    assert len(task_queue.results) == 1
+    assert task_queue.results[0].args == [str(tryon.pk)] or task_queue.results[0].args == (str(tryon.pk),)
+
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert tryon.provider_calls == 1
+    assert tryon.error_code is None
+    assert tryon.finished_at is not None
+
+    stored = tryon.result_image.read()
+    tryon.result_image.close()
+    assert Image.open(io.BytesIO(stored)).format == "WEBP"
+    import hashlib
+
+    assert Path(tryon.result_image.name).stem == hashlib.sha256(stored).hexdigest()
+    assert tryon.result_image.name.endswith(".webp")
+    assert tryon.mask_image.name and tryon.mask_image.name != tryon.result_image.name
+
+    [call] = fake.calls()
+    assert call.path == "/api/openapi/change-clothes-ai"
+    assert call.fields["category"] == "upper_body"
+    assert "garmentDesc" not in call.fields
+    assert set(call.files) == {"modelImg", "garmentImg"}
+    assert Image.open(io.BytesIO(call.files["modelImg"].content)).format == "JPEG"
+
+
+def test_description_is_sent_as_garment_desc(fake, preset, task_queue):
+    garment = make_garment("dresses", description="A yellow summer dress")
+    request(garment, preset)
+    run_queued(task_queue)
+    [call] = fake.calls()
+    assert call.fields["garmentDesc"] == "A yellow summer dress"
+    assert call.fields["category"] == "dresses"
+
+
+def test_identical_request_after_success_is_answered_at_once_without_provider_call(
+    fake, garment, preset, task_queue
+):
+    first, _ = request(garment, preset)
+    run_queued(task_queue)
+    first.refresh_from_db()
+
+    second, answered_now = request(garment, preset)
+    assert answered_now
+    assert second.status == TryOnStatus.SUCCEEDED
+    assert second.result_image.name == first.result_image.name
+    assert second.reused_from_id == first.pk
+    assert task_queue.results == []
+    assert len(fake.calls()) == 1
+
+
+def test_identical_requests_queued_together_make_one_provider_call(fake, garment, preset, task_queue):
+    first, _ = request(garment, preset)
+    second, _ = request(garment, preset)
+    assert first.fingerprint == second.fingerprint != ""
+    run_queued(task_queue)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == TryOnStatus.SUCCEEDED
+    assert first.result_image.name == second.result_image.name
+    assert len(fake.calls()) == 1
+    assert GenerationClaim.objects.count() == 0
+
+
+def test_job_waiting_on_another_gets_its_result(fake, garment, preset, task_queue):
+    leader, _ = request(garment, preset)
+    follower, _ = request(garment, preset)
+    # The leader's worker holds the claim while the follower's job runs.
+    leader.refresh_from_db()
+    GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+    assert execute_tryon(str(follower.pk)) == TryOnStatus.PENDING
+    assert len(fake.calls()) == 0
+    GenerationClaim.objects.all().delete()
+
+    assert execute_tryon(str(leader.pk)) == TryOnStatus.SUCCEEDED
+    follower.refresh_from_db()
+    assert follower.status == TryOnStatus.SUCCEEDED
+    assert len(fake.calls()) == 1
+
+
+def test_different_garments_are_not_deduplicated(fake, preset, task_queue):
+    request(make_garment("upper_body"), preset)
+    request(make_garment("lower_body", name="Jeans"), preset)
+    run_queued(task_queue)
+    assert len(fake.calls()) == 2
+
+
+def test_gps_metadata_never_reaches_the_provider(fake, garment, task_queue):
+    photo = make_model_photo()
+    photo.image.save("gps.jpg", ContentFile(images.gps_exif_jpeg()))
+    request(garment, photo)
+    run_queued(task_queue)
+    [call] = fake.calls()
+    sent = call.files["modelImg"].content
+    assert b"Exif" not in sent[:4096]
+    assert b"GPS" not in sent
+    assert not Image.open(io.BytesIO(sent)).getexif()
+
+
+@pytest.mark.parametrize("code", [10001, 10003, 10004, 10005, 10006, 30001])
+def test_final_provider_error_fails_the_job_with_its_code_after_one_call(
+    fake, garment, preset, task_queue, code
+):
+    fake.fail_always(code)
+    tryon, _ = request(garment, preset)
+    assert run_queued(task_queue) == [TryOnStatus.FAILED]
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert tryon.error_code == code
+    assert tryon.error_message
+    assert not tryon.result_image
+    assert tryon.provider_calls == 1
+    assert len(fake.calls()) == 1
+
+
+def test_transient_errors_are_retried_then_succeed(fake, garment, preset, task_queue):
+    fake.fail_next(500, times=1, style="status")
+    fake.fail_next(20001, times=1)
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert tryon.provider_calls == 3
+    assert len(fake.calls()) == 3
+
+
+def test_transient_errors_past_max_retries_fail_the_job(fake, garment, preset, task_queue):
+    fake.fail_always(20001)
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert tryon.error_code == 20001
+    assert tryon.provider_calls == 3  # 1 + MAX_RETRIES (2)
+    assert len(fake.calls()) == 3
+
+
+def test_result_download_failure_fails_cleanly(fake, garment, preset, task_queue, settings):
+    fake.result_status = 404
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert "download" in tryon.error_message
+    assert not tryon.result_image
+    results_dir = Path(settings.MEDIA_ROOT) / "tryon" / "results"
+    assert not results_dir.exists() or not any(p.is_file() for p in results_dir.rglob("*"))
+
+
+class HalfWritingStorage(FileSystemStorage):
+    """Writes part of a result, then fails like a full disk."""
+
+    def _save(self, name: str, content: Any) -> str:
+        if "/results/" not in name:
+            return super()._save(name, content)
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.read()[:10])
+        raise OSError(28, "No space left on device")
+
+
+def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, garment, preset, task_queue, settings, tmp_path):
+    storages = {
+        **settings.STORAGES,
+        "flaky": {"BACKEND": "tests.test_jobs.HalfWritingStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    with override_settings(STORAGES=storages, TRYON=tryon_settings_for(fake, STORAGE="flaky")):
+        from django.core.files.storage import storages as handler
+
+        handler._storages.pop("flaky", None)
+        tryon, _ = request(garment, preset)
+        run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert "could not be stored" in tryon.error_message
+    assert not any(p.is_file() for p in (tmp_path / "tryon" / "results").rglob("*"))
+
+
+def test_job_delivered_twice_is_processed_once(fake, garment, preset, task_queue):
+    tryon, _ = request(garment, preset)
+    assert execute_tryon(str(tryon.pk)) == TryOnStatus.SUCCEEDED
+    assert execute_tryon(str(tryon.pk)) == TryOnStatus.SUCCEEDED
+    assert len(fake.calls()) == 1
+
+
+def test_unexpected_backend_exception_fails_the_row(garment, preset, task_queue, monkeypatch):
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("tryon.jobs.call_backend", explode)
+    tryon, _ = request(garment, preset)
+    assert run_queued(task_queue) == [TryOnStatus.FAILED]
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert "RuntimeError" in tryon.error_message
+    assert GenerationClaim.objects.count() == 0
+
+
+def test_finished_signal_is_sent(fake, garment, preset, task_queue):
+    received = []
+
+    def receiver(sender: Any, tryon: TryOn, succeeded: bool, **kwargs: Any) -> None:
+        received.append((tryon.pk, succeeded))
+
+    signals.tryon_finished.connect(receiver)
+    try:
+        tryon, _ = request(garment, preset)
+        run_queued(task_queue)
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    assert received == [(tryon.pk, True)]
+
+
+def test_prompt_mode_sends_prompt_fields_and_keeps_the_seed(fake, preset, task_queue):
+    tryon, _ = services.request_tryon(
+        model_photo=preset, prompt="Help the model change into a blue striped shirt.", seed=1234,
+        guidance_scale=60, num_inference_steps=20,
+    )
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert tryon.seed == 1234
+    [call] = fake.calls()
+    assert call.path == "/api/openapi/change-clothes-by-prompt"
+    assert call.fields["prompt"] == "Help the model change into a blue striped shirt."
+    assert call.fields["seed"] == "1234"
+    assert float(call.fields["guidance_scale"]) == 60
+    assert call.fields["num_inference_steps"] == "20"
+
+
+def test_random_seed_requests_are_never_shared(fake, preset, task_queue):
+    for _ in range(2):
+        services.request_tryon(model_photo=preset, prompt="Red jacket", randomize_seed=True)
+    run_queued(task_queue)
+    assert len(fake.calls()) == 2
+
+
+def test_offline_backend_produces_a_labelled_preview(offline, garment, preset, task_queue):
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert tryon.is_preview
+    assert tryon.provider_calls == 0
+    with tryon.result_image.open("rb") as handle:
+        assert Image.open(handle).size[0] > 100
+
+
+def test_stale_running_job_is_found_and_run_again(fake, garment, preset, task_queue):
+    tryon, _ = request(garment, preset)
+    task_queue.clear()  # the worker that took it died
+    long_ago = timezone.now() - timedelta(hours=1)
+    TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=long_ago, created_at=long_ago)
+
+    assert services.recover_stale(timedelta(minutes=15)) == 1
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+
+
+def test_recent_running_job_is_left_alone(fake, garment, preset, task_queue):
+    tryon, _ = request(garment, preset)
+    task_queue.clear()
+    TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=timezone.now())
+    assert services.recover_stale(timedelta(minutes=15)) == 0
+    assert task_queue.results == []

@@ -1,0 +1,65 @@
+"""The interface every backend implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A picture handed to a backend: an http(s) URL, a ``data:`` URI, or the bytes of a file.
+ImageInput = str | bytes
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """A generated picture: either still at ``url`` (to download) or already ``content``."""
+
+    url: str | None = None
+    content: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.content is None):
+            raise ValueError("GeneratedImage needs exactly one of url and content")
+
+
+@dataclass(frozen=True)
+class BackendResult:
+    image: GeneratedImage
+    mask: GeneratedImage | None = None
+    seed: int | None = None
+    cache_hit: bool = False
+    # True for the offline compositor: the picture is a preview, not an AI result.
+    is_preview: bool = False
+    # How many paid requests the backend sent to produce this (retries included).
+    provider_calls: int = 0
+
+
+class BaseBackend:
+    """Subclass and implement both methods; raise ``tryon.exceptions`` errors on failure."""
+
+    #: Whether a call costs the shop credits (caps and limits apply only then).
+    is_paid = True
+
+    def change_clothes(
+        self,
+        *,
+        model_image: ImageInput,
+        garment_image: ImageInput,
+        category: str,
+        description: str = "",
+    ) -> BackendResult:
+        raise NotImplementedError
+
+    def change_clothes_by_prompt(
+        self,
+        *,
+        model_image: ImageInput,
+        prompt: str,
+        seed: int | None = None,
+        randomize_seed: bool | None = None,
+        guidance_scale: float | None = None,
+        num_inference_steps: int | None = None,
+    ) -> BackendResult:
+        raise NotImplementedError
+
+    def download(self, url: str) -> bytes:
+        """Fetch a result URL this backend returned."""
+        raise NotImplementedError(f"{type(self).__name__} returns no URLs to download")

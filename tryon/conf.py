@@ -1,0 +1,77 @@
+"""The app's settings: one ``TRYON`` dict, read on every access.
+
+Reading lazily (never at import time) keeps ``override_settings`` working in tests
+and lets the environment fill in what the dict leaves out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_API_BASE_URL = "https://changeclothesai.online"
+
+DEFAULTS: dict[str, Any] = {
+    "BACKEND": "tryon.backends.changeclothes.ChangeClothesBackend",
+    "API_KEY": None,  # falls back to env TRYON_API_KEY
+    "API_BASE_URL": None,  # falls back to env TRYON_API_BASE_URL, then the provider
+    "TIMEOUT": 120,
+    "MAX_RETRIES": 2,
+    "RETRY_BACKOFF": 1.0,  # seconds before the first retry; doubles each time
+    "STORAGE": "default",
+    "TASK_BACKEND": "default",
+    "QUEUE_NAME": "default",
+    "UPLOAD_TO": "tryon",  # folder (in STORAGE) for photos and results
+    "MAX_IMAGE_SIDE": 2048,  # long side of images sent to the provider
+    "MAX_IMAGE_PIXELS": 50_000_000,  # decompression-bomb guard
+    "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
+    "MIN_IMAGE_SIDE": 256,
+    "MAX_DOWNLOAD_BYTES": 30 * 1024 * 1024,  # a provider result larger than this is refused
+    "DOWNLOAD_TIMEOUT": 30,
+    "JPEG_QUALITY": 90,
+    "ALLOW_ANONYMOUS": True,
+    "SHOPPER_PHOTO_TTL": 24 * 60 * 60,  # seconds a shopper's photo and result are kept
+    "BURST_RATE": "10/min",
+    "DAILY_RATE": "50/day",
+    "DAILY_PAID_CALL_LIMIT": 1000,  # store-wide; None for no cap
+    "MAX_CONCURRENT_CALLS": 4,  # provider calls in flight for the whole shop
+    "SHOPPER_RESERVED_CALLS": 1,  # of those, kept free for shoppers during bulk runs
+    "STALE_RUNNING_AFTER": 15 * 60,  # seconds before a 'running' job is presumed dead
+}
+
+_ENVIRONMENT_FALLBACKS = {
+    "API_KEY": "TRYON_API_KEY",
+    "API_BASE_URL": "TRYON_API_BASE_URL",
+}
+
+
+class TryOnSettings:
+    """Attribute access to ``settings.TRYON`` with defaults and env fallbacks."""
+
+    def _user_settings(self) -> dict[str, Any]:
+        value = getattr(django_settings, "TRYON", {}) or {}
+        if not isinstance(value, dict):
+            raise ImproperlyConfigured("settings.TRYON must be a dict.")
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown tryon setting {name!r}")
+        user = self._user_settings()
+        if name in user and user[name] is not None:
+            return user[name]
+        env_name = _ENVIRONMENT_FALLBACKS.get(name)
+        if env_name and os.environ.get(env_name):
+            return os.environ[env_name]
+        if name == "API_BASE_URL":
+            return DEFAULT_API_BASE_URL
+        return DEFAULTS[name]
+
+    def unknown_keys(self) -> list[str]:
+        return sorted(set(self._user_settings()) - set(DEFAULTS))
+
+
+tryon_settings = TryOnSettings()

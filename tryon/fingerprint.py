@@ -1,0 +1,73 @@
+"""What makes two try-on requests the same picture.
+
+The fingerprint hashes the normalised input images (the exact bytes the provider
+would receive), the garment's category and description, the prompt and its
+parameters, and the backend. Equal fingerprints mean the provider would be asked the
+same thing twice, so the second request reuses the first result instead of paying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from .conf import tryon_settings
+from .images import normalize_image
+
+if TYPE_CHECKING:
+    from .models import Garment, ModelPhoto, TryOn
+
+FINGERPRINT_VERSION = 1
+
+
+def prepared_image(obj: Garment | ModelPhoto) -> bytes:
+    """The normalised bytes of a garment's or model photo's image, as sent to the backend.
+
+    Also records their hash on the row, so the next fingerprint needs no decoding.
+    """
+    with obj.image.open("rb") as handle:
+        normalised = normalize_image(handle.read())
+    if obj.image_hash != normalised.sha256 or obj.image_hash_name != obj.image.name:
+        obj.image_hash = normalised.sha256
+        obj.image_hash_name = obj.image.name
+        type(obj).objects.filter(pk=obj.pk).update(
+            image_hash=obj.image_hash, image_hash_name=obj.image_hash_name
+        )
+    return normalised.content
+
+
+def image_hash(obj: Garment | ModelPhoto) -> str:
+    if obj.image_hash and obj.image_hash_name == obj.image.name:
+        return obj.image_hash
+    prepared_image(obj)
+    return obj.image_hash
+
+
+def compute_fingerprint(tryon: TryOn) -> str:
+    """The fingerprint of a TryOn, or "" when it must never be shared (random seed)."""
+    if tryon.garment_id is None and tryon.randomize_seed:
+        return ""  # the shopper asked for a new random picture
+    parts: dict[str, Any] = {
+        "v": FINGERPRINT_VERSION,
+        "backend": tryon_settings.BACKEND,
+        "max_side": tryon_settings.MAX_IMAGE_SIDE,
+        "model": image_hash(tryon.model_photo),
+    }
+    if tryon.garment_id is not None:
+        garment = tryon.garment
+        assert garment is not None
+        parts.update(
+            garment=image_hash(garment),
+            category=garment.category,
+            description=garment.description.strip(),
+        )
+    else:
+        parts.update(
+            prompt=tryon.prompt.strip(),
+            seed=tryon.seed,
+            guidance_scale=tryon.guidance_scale,
+            num_inference_steps=tryon.num_inference_steps,
+        )
+    encoded = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,311 @@
+"""Running one TryOn: claim it, call the backend, store the result, finish it.
+
+Every path ends the row ``succeeded`` or ``failed``; nothing leaves it ``running``.
+A job that finds its row already taken does nothing, so a task delivered twice is
+processed once. Identical requests share one provider call: the first job to claim
+the fingerprint calls the provider, the others wait for its result.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import signals
+from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
+from .exceptions import DownloadError, InvalidImageError, ProviderError, TryOnError
+from .fingerprint import compute_fingerprint, prepared_image
+from .images import probe_image
+from .models import GenerationClaim, TryOn, TryOnStatus
+from .storage import extension_for, save_content_addressed
+
+logger = logging.getLogger("tryon.jobs")
+
+# How many times a job re-checks for a result that appeared while it stepped aside.
+_MAX_HANDOFF_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: int | None
+    message: str
+
+
+def execute_tryon(tryon_id: str) -> str:
+    """Run the job for ``tryon_id``; return the row's status afterwards."""
+    for _round in range(_MAX_HANDOFF_ROUNDS):
+        if not _take(tryon_id):
+            return _status_of(tryon_id)
+        tryon = TryOn.objects.select_related("garment", "model_photo").get(pk=tryon_id)
+        try:
+            outcome = _run_taken(tryon)
+        except Exception as exc:  # never leave a row running, whatever broke
+            logger.exception("Try-on %s failed unexpectedly", tryon_id)
+            _fail(tryon, Failure(None, f"Internal error: {type(exc).__name__}"))
+            return TryOnStatus.FAILED
+        if outcome != "waiting":
+            return outcome
+        # We stepped aside for another job computing the same picture. If it finished
+        # before we were back to pending, nobody will hand us its result: look again.
+        if _claim_exists(tryon.fingerprint):
+            return TryOnStatus.PENDING
+    return _status_of(tryon_id)
+
+
+def _take(tryon_id: str) -> bool:
+    """Move the row pending -> running; False if another job has it or it is done."""
+    return (
+        TryOn.objects.filter(pk=tryon_id, status=TryOnStatus.PENDING).update(
+            status=TryOnStatus.RUNNING, started_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _status_of(tryon_id: str) -> str:
+    status = TryOn.objects.filter(pk=tryon_id).values_list("status", flat=True).first()
+    return status or "missing"
+
+
+def _run_taken(tryon: TryOn) -> str:
+    try:
+        if not tryon.fingerprint:
+            tryon.fingerprint = compute_fingerprint(tryon)
+            TryOn.objects.filter(pk=tryon.pk).update(fingerprint=tryon.fingerprint)
+    except (InvalidImageError, OSError) as exc:
+        _fail(tryon, Failure(None, f"The input image cannot be used: {exc}"))
+        return TryOnStatus.FAILED
+
+    source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
+    if source is not None:
+        _succeed_from(tryon, source)
+        return TryOnStatus.SUCCEEDED
+
+    if tryon.fingerprint and not _claim(tryon):
+        # Another job is paying for this exact picture: wait for it, pending.
+        TryOn.objects.filter(pk=tryon.pk, status=TryOnStatus.RUNNING).update(
+            status=TryOnStatus.PENDING, started_at=None
+        )
+        return "waiting"
+
+    try:
+        failure = _generate(tryon)
+        if failure is None:
+            _finish_succeeded(tryon)
+        else:
+            _fail(tryon, failure)
+    finally:
+        # Released before the hand-off below, so a job stepping aside either sees no
+        # claim (and looks again) or is still pending when we hand out the result.
+        _release(tryon)
+    if failure is None:
+        _hand_result_to_waiting(tryon)
+        return TryOnStatus.SUCCEEDED
+    _hand_failure_to_waiting(tryon, failure)
+    return TryOnStatus.FAILED
+
+
+def _generate(tryon: TryOn) -> Failure | None:
+    """Call the backend and store what it made; the failure, if any."""
+    backend = get_backend()
+    try:
+        result = call_backend(tryon, backend)
+    except ProviderError as exc:
+        _add_provider_calls(tryon, getattr(exc, "attempts", 1))
+        logger.warning("Try-on %s failed: %s", tryon.pk, exc.describe())
+        return Failure(exc.code, str(exc))
+    except TryOnError as exc:
+        logger.warning("Try-on %s failed: %s", tryon.pk, exc)
+        return Failure(getattr(exc, "code", None), str(exc))
+    _add_provider_calls(tryon, result.provider_calls)
+    try:
+        _store_result(tryon, result, backend)
+    except (DownloadError, InvalidImageError) as exc:
+        return Failure(None, f"The result could not be downloaded: {exc}")
+    except Exception as exc:  # any storage backend's own error (OSError, botocore...)
+        logger.exception("Try-on %s: result not stored", tryon.pk)
+        return Failure(None, f"The result could not be stored: {type(exc).__name__}")
+    return None
+
+
+def find_reusable(fingerprint: str, *, exclude: object = None) -> TryOn | None:
+    """A succeeded TryOn of this fingerprint whose result file is still there."""
+    if not fingerprint:
+        return None
+    candidates = TryOn.objects.filter(fingerprint=fingerprint, status=TryOnStatus.SUCCEEDED)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude)
+    for candidate in candidates.exclude(result_image="").order_by("created_at")[:5]:
+        if candidate.result_image.storage.exists(candidate.result_image.name):
+            return candidate
+    return None
+
+
+def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendResult:
+    backend = backend or get_backend()
+    model_bytes = prepared_image(tryon.model_photo)
+    if tryon.garment is not None:
+        return backend.change_clothes(
+            model_image=model_bytes,
+            garment_image=prepared_image(tryon.garment),
+            category=tryon.garment.category,
+            description=tryon.garment.description.strip(),
+        )
+    return backend.change_clothes_by_prompt(
+        model_image=model_bytes,
+        prompt=tryon.prompt,
+        seed=tryon.seed,
+        randomize_seed=tryon.randomize_seed,
+        guidance_scale=tryon.guidance_scale,
+        num_inference_steps=tryon.num_inference_steps,
+    )
+
+
+def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> None:
+    tryon.result_image.name = _save_generated(result.image, backend)
+    tryon.mask_image.name = ""
+    if result.mask is not None:
+        try:
+            tryon.mask_image.name = _save_generated(result.mask, backend)
+        except Exception as exc:
+            # The mask is a diagnostic extra; a missing one must not cost the picture.
+            logger.warning("Try-on %s: mask not stored: %s", tryon.pk, exc)
+    if result.seed is not None:
+        tryon.seed = result.seed
+    tryon.cache_hit = result.cache_hit
+    tryon.is_preview = result.is_preview
+
+
+def _save_generated(image: GeneratedImage, backend: BaseBackend) -> str:
+    content = image.content if image.content is not None else backend.download(image.url or "")
+    info = probe_image(content)  # a CDN error page must not be stored as a picture
+    return save_content_addressed("results", content, extension_for(info.format))
+
+
+def _finish_succeeded(tryon: TryOn) -> None:
+    tryon.status = TryOnStatus.SUCCEEDED
+    tryon.error_code = None
+    tryon.error_message = ""
+    tryon.finished_at = timezone.now()
+    tryon.save(
+        update_fields=[
+            "status",
+            "result_image",
+            "mask_image",
+            "seed",
+            "cache_hit",
+            "is_preview",
+            "error_code",
+            "error_message",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    _send_finished(tryon)
+
+
+def _succeed_from(tryon: TryOn, source: TryOn) -> None:
+    tryon.result_image.name = source.result_image.name
+    tryon.mask_image.name = source.mask_image.name
+    tryon.seed = source.seed if source.seed is not None else tryon.seed
+    tryon.cache_hit = source.cache_hit
+    tryon.is_preview = source.is_preview
+    tryon.reused_from_id = source.reused_from_id or source.pk
+    tryon.status = TryOnStatus.SUCCEEDED
+    tryon.error_code = None
+    tryon.error_message = ""
+    tryon.finished_at = timezone.now()
+    tryon.save()
+    _send_finished(tryon)
+
+
+def _fail(tryon: TryOn, failure: Failure) -> None:
+    tryon.status = TryOnStatus.FAILED
+    tryon.error_code = failure.code
+    tryon.error_message = failure.message[:2000]
+    tryon.finished_at = timezone.now()
+    TryOn.objects.filter(pk=tryon.pk).update(
+        status=tryon.status,
+        error_code=tryon.error_code,
+        error_message=tryon.error_message,
+        finished_at=tryon.finished_at,
+        updated_at=tryon.finished_at,
+    )
+    _send_finished(tryon)
+
+
+def _waiting_for(tryon: TryOn) -> list[TryOn]:
+    if not tryon.fingerprint:
+        return []
+    return list(
+        TryOn.objects.filter(fingerprint=tryon.fingerprint, status=TryOnStatus.PENDING)
+        .exclude(pk=tryon.pk)
+        .select_related("garment", "model_photo")
+    )
+
+
+def _hand_result_to_waiting(tryon: TryOn) -> None:
+    for waiting in _waiting_for(tryon):
+        if _take(str(waiting.pk)):
+            waiting.refresh_from_db()
+            _succeed_from(waiting, tryon)
+
+
+def _hand_failure_to_waiting(tryon: TryOn, failure: Failure) -> None:
+    # The same request made at the same moment would get the same answer.
+    for waiting in _waiting_for(tryon):
+        if _take(str(waiting.pk)):
+            waiting.refresh_from_db()
+            _fail(waiting, failure)
+
+
+def _claim(tryon: TryOn) -> bool:
+    """Become the one job that calls the provider for this fingerprint."""
+    try:
+        with transaction.atomic():
+            GenerationClaim.objects.create(fingerprint=tryon.fingerprint, tryon=tryon)
+        return True
+    except IntegrityError:
+        pass
+    # A claim left by a worker that died is taken over once it is old enough.
+    stale_before = timezone.now() - timedelta(seconds=_stale_after())
+    taken_over = GenerationClaim.objects.filter(
+        fingerprint=tryon.fingerprint, claimed_at__lt=stale_before
+    ).update(tryon=tryon, claimed_at=timezone.now())
+    return taken_over == 1
+
+
+def _release(tryon: TryOn) -> None:
+    if tryon.fingerprint:
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).delete()
+
+
+def _claim_exists(fingerprint: str) -> bool:
+    return bool(fingerprint) and GenerationClaim.objects.filter(fingerprint=fingerprint).exists()
+
+
+def _stale_after() -> int:
+    from .conf import tryon_settings
+
+    return int(tryon_settings.STALE_RUNNING_AFTER)
+
+
+def _add_provider_calls(tryon: TryOn, calls: int) -> None:
+    if calls:
+        from django.db.models import F
+
+        TryOn.objects.filter(pk=tryon.pk).update(provider_calls=F("provider_calls") + calls)
+        tryon.provider_calls += calls
+
+
+def _send_finished(tryon: TryOn) -> None:
+    try:
+        signals.tryon_finished.send(
+            sender=TryOn, tryon=tryon, succeeded=tryon.status == TryOnStatus.SUCCEEDED
+        )
+    except Exception:  # a receiver's bug must not undo a finished job
+        logger.exception("A tryon_finished receiver failed for %s", tryon.pk)

@@ -1,0 +1,109 @@
+"""One try-on through the configured backend, written to a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ...backends import BackendResult, get_backend
+from ...exceptions import DownloadError, ProviderError, TryOnError
+from ...models import Category
+from ._inputs import image_argument
+
+
+class Command(BaseCommand):
+    help = (
+        "Run one try-on through TRYON['BACKEND'] and write the picture to --out. "
+        "Garment mode: --model --garment --category. Prompt mode: --model --prompt."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--model", required=True, help="person photo: path, URL or data URI")
+        parser.add_argument("--garment", help="garment photo: path, URL or data URI")
+        parser.add_argument("--category", choices=[c.value for c in Category])
+        parser.add_argument("--description", default="", help="English garment description")
+        parser.add_argument("--prompt", help="English instruction (prompt mode)")
+        parser.add_argument("--seed", type=int)
+        parser.add_argument("--randomize-seed", action="store_true")
+        parser.add_argument("--guidance-scale", type=float)
+        parser.add_argument("--num-inference-steps", type=int)
+        parser.add_argument(
+            "--inline",
+            choices=["file", "data-uri"],
+            default="file",
+            help="send local files as multipart file parts (default) or as data URIs",
+        )
+        parser.add_argument("--mask-out", help="also write the mask image here")
+        parser.add_argument("--out", required=True, help="where to write the result")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        prompt_mode = options["prompt"] is not None
+        if prompt_mode == (options["garment"] is not None):
+            raise CommandError("Give either --garment (with --category) or --prompt, not both.")
+        if not prompt_mode and not options["category"]:
+            raise CommandError("--category is required with --garment.")
+        out = Path(options["out"])
+        if not out.parent.is_dir():
+            raise CommandError(f"--out: directory {out.parent} does not exist")
+
+        inline = options["inline"]
+        model = image_argument(options["model"], "--model", inline=inline)
+        try:
+            backend = get_backend()
+            if prompt_mode:
+                result = backend.change_clothes_by_prompt(
+                    model_image=model,
+                    prompt=options["prompt"],
+                    seed=options["seed"],
+                    randomize_seed=True if options["randomize_seed"] else None,
+                    guidance_scale=options["guidance_scale"],
+                    num_inference_steps=options["num_inference_steps"],
+                )
+            else:
+                result = backend.change_clothes(
+                    model_image=model,
+                    garment_image=image_argument(options["garment"], "--garment", inline=inline),
+                    category=options["category"],
+                    description=options["description"],
+                )
+            _write(out, _content(backend, result.image))
+            if options["mask_out"] and result.mask is not None:
+                _write(Path(options["mask_out"]), _content(backend, result.mask))
+        except ProviderError as exc:
+            raise CommandError(exc.describe()) from exc
+        except DownloadError as exc:
+            raise CommandError(f"result download failed: {exc}") from exc
+        except TryOnError as exc:
+            raise CommandError(str(exc)) from exc
+        self._report(out, result)
+
+    def _report(self, out: Path, result: BackendResult) -> None:
+        notes = []
+        if result.is_preview:
+            notes.append("offline preview, not AI")
+        if result.seed is not None:
+            notes.append(f"seed {result.seed}")
+        if result.cache_hit:
+            notes.append("provider cache hit")
+        suffix = f" ({', '.join(notes)})" if notes else ""
+        self.stdout.write(self.style.SUCCESS(f"Wrote {out}{suffix}"))
+
+
+def _content(backend: Any, image: Any) -> bytes:
+    return image.content if image.content is not None else backend.download(image.url)
+
+
+def _write(path: Path, content: bytes) -> None:
+    # Write beside the target and rename, so a failure never leaves half a file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tryon-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,132 @@
+"""The app's entry points: request a try-on, enqueue it, recover lost jobs.
+
+The REST API, the admin, the commands and host shops' own code all come through
+here, so dedup, ownership and enqueueing behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from .compat import InvalidTaskBackendError, task_backends
+from .conf import tryon_settings
+from .fingerprint import compute_fingerprint
+from .jobs import _succeed_from, find_reusable
+from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
+
+logger = logging.getLogger("tryon.services")
+
+# Shoppers wait on the page; catalogue previews can wait in the queue.
+PRIORITY_BY_SOURCE = {TryOnSource.SHOPPER: 10, TryOnSource.STAFF: 0, TryOnSource.PREVIEW: -10}
+
+
+def request_tryon(
+    *,
+    model_photo: ModelPhoto,
+    garment: Garment | None = None,
+    prompt: str = "",
+    seed: int | None = None,
+    randomize_seed: bool | None = None,
+    guidance_scale: float | None = None,
+    num_inference_steps: int | None = None,
+    source: str = TryOnSource.SHOPPER,
+    owner: Any = None,
+    session_key: str = "",
+    expires_at: Any = None,
+) -> tuple[TryOn, bool]:
+    """Create a TryOn and queue it; ``(tryon, answered_now)``.
+
+    ``answered_now`` is True when an identical earlier request already succeeded: the
+    new row is finished at once from that result, with no job and no provider call.
+    """
+    if garment is None and not prompt.strip():
+        raise ValueError("A try-on needs a garment or a prompt.")
+    tryon = TryOn(
+        garment=garment,
+        model_photo=model_photo,
+        prompt=prompt.strip() if garment is None else "",
+        seed=seed,
+        randomize_seed=randomize_seed,
+        guidance_scale=guidance_scale,
+        num_inference_steps=num_inference_steps,
+        source=source,
+        owner=owner if getattr(owner, "is_authenticated", False) else None,
+        session_key=session_key or "",
+        expires_at=expires_at,
+    )
+    tryon.fingerprint = compute_fingerprint(tryon)
+    with transaction.atomic():
+        tryon.save(force_insert=True)
+        existing = find_reusable(tryon.fingerprint, exclude=tryon.pk)
+        if existing is not None:
+            _succeed_from(tryon, existing)
+            return tryon, True
+        enqueue_on_commit(tryon)
+    return tryon, False
+
+
+def enqueue_on_commit(tryon: TryOn) -> None:
+    tryon_id, source = str(tryon.pk), tryon.source
+    transaction.on_commit(lambda: enqueue(tryon_id, source))
+
+
+def enqueue(tryon_id: str, source: str = TryOnSource.SHOPPER) -> None:
+    """Put ``run_tryon(tryon_id)`` on the configured task backend."""
+    from .tasks import run_tryon
+
+    alias = tryon_settings.TASK_BACKEND
+    try:
+        backend = task_backends[alias]
+    except InvalidTaskBackendError as exc:
+        raise ImproperlyConfigured(
+            f"TRYON['TASK_BACKEND'] is {alias!r}, which is not an alias in settings.TASKS."
+        ) from exc
+    options: dict[str, Any] = {"backend": alias, "queue_name": tryon_settings.QUEUE_NAME}
+    if backend.supports_priority:
+        options["priority"] = PRIORITY_BY_SOURCE.get(source, 0)
+    run_tryon.using(**options).enqueue(tryon_id)
+
+
+def retry(tryon: TryOn) -> bool:
+    """Queue a failed TryOn again; False if it is not failed."""
+    updated = TryOn.objects.filter(pk=tryon.pk, status=TryOnStatus.FAILED).update(
+        status=TryOnStatus.PENDING,
+        error_code=None,
+        error_message="",
+        started_at=None,
+        finished_at=None,
+    )
+    if updated:
+        enqueue_on_commit(tryon)
+    return bool(updated)
+
+
+def recover_stale(older_than: timedelta | None = None) -> int:
+    """Re-queue jobs a dead worker left behind; the number re-queued.
+
+    A ``running`` row older than ``STALE_RUNNING_AFTER`` is presumed abandoned and set
+    back to ``pending``; every ``pending`` row that old is enqueued again. Enqueueing
+    twice is harmless: only one job can take a pending row.
+    """
+    age = older_than or timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
+    cutoff = timezone.now() - age
+    with transaction.atomic():
+        TryOn.objects.filter(status=TryOnStatus.RUNNING, started_at__lt=cutoff).update(
+            status=TryOnStatus.PENDING, started_at=None
+        )
+        stale = list(
+            TryOn.objects.filter(status=TryOnStatus.PENDING, created_at__lt=cutoff).values_list(
+                "pk", "source"
+            )
+        )
+        for tryon_id, source in stale:
+            transaction.on_commit(lambda i=str(tryon_id), s=source: enqueue(i, s))
+    if stale:
+        logger.warning("Re-queued %d try-on jobs left behind by a stopped worker", len(stale))
+    return len(stale)

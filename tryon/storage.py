@@ -1,0 +1,75 @@
+"""Where photos and results live: the shop's ``STORAGES[TRYON["STORAGE"]]``.
+
+Results are saved under the SHA-256 of their bytes, so the same picture is stored
+once and a different picture can never overwrite it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import uuid
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import InvalidStorageError, Storage, storages
+
+from .conf import tryon_settings
+
+logger = logging.getLogger("tryon.storage")
+
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def get_storage() -> Storage:
+    alias = tryon_settings.STORAGE
+    try:
+        return storages[alias]
+    except InvalidStorageError as exc:
+        raise ImproperlyConfigured(
+            f"TRYON['STORAGE'] is {alias!r}, which is not an alias in settings.STORAGES."
+        ) from exc
+
+
+def upload_path(folder: str, filename: str) -> str:
+    """A fresh, unguessable name for an uploaded file (the shopper's filename is dropped)."""
+    extension = posixpath.splitext(filename)[1].lower()[:6] or ".jpg"
+    return posixpath.join(tryon_settings.UPLOAD_TO, folder, f"{uuid.uuid4().hex}{extension}")
+
+
+def extension_for(image_format: str | None) -> str:
+    return _EXTENSIONS.get((image_format or "").upper(), "bin")
+
+
+def content_hash_name(folder: str, content: bytes, extension: str) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    return posixpath.join(
+        tryon_settings.UPLOAD_TO, folder, digest[:2], f"{digest}.{extension.lstrip('.')}"
+    )
+
+
+def save_content_addressed(folder: str, content: bytes, extension: str) -> str:
+    """Save ``content`` under its hash and return the storage name.
+
+    An existing file of that name already holds these exact bytes, so it is reused.
+    A failed write removes whatever part of the file was written.
+    """
+    storage = get_storage()
+    name = content_hash_name(folder, content, extension)
+    if storage.exists(name):
+        return name
+    try:
+        saved = storage.save(name, ContentFile(content))
+    except Exception:
+        _delete_quietly(storage, name)
+        raise
+    return saved
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except Exception:  # the original error matters more than this cleanup's
+        logger.warning("Could not remove partly written file %s", name, exc_info=True)
