@@ -17,6 +17,13 @@ from tryon.testing import FakeChangeClothesServer
 API_KEY = "sk-test-DO-NOT-LEAK-9f8e7d6c5b4a"
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test writes its files into a folder of its own."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeChangeClothesServer]:
     """The fake provider on loopback, with TRYON pointed at it."""

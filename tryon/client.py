@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import math
 import re
 import secrets
+import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -136,12 +138,13 @@ class ChangeClothesClient:
         self.retry_backoff = max(0.0, float(retry_backoff))
         self.max_download_bytes = int(max_download_bytes)
         self.download_timeout = float(download_timeout)
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         # No Authorization here: it is added per request, so downloads never carry it.
         self._http = httpx.Client(
             transport=transport,
             timeout=self.timeout,
             headers={"User-Agent": USER_AGENT},
+            verify=_ssl_context(),
         )
 
     @classmethod
@@ -323,13 +326,7 @@ class ChangeClothesClient:
                 attempt,
                 time.monotonic() - started,
             )
-            return ProviderResult(
-                result_url=result.result_url,
-                mask_url=result.mask_url,
-                seed=result.seed,
-                cache_hit=result.cache_hit,
-                attempts=attempt,
-            )
+            return replace(result, attempts=attempt)
 
     def _post_once(self, url: str, content_type: str, body: bytes) -> ProviderResult:
         headers = {
@@ -413,7 +410,9 @@ class ChangeClothesClient:
             self._sleep(delay)
 
     def _log_failure(self, path: str, attempt: int, exc: ProviderError, elapsed: float) -> None:
-        outcome = f"code {exc.code}" if exc.code is not None else type(exc).__name__
+        # A transport failure has no code: name what httpx raised (ConnectError...).
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        outcome = f"code {exc.code}" if exc.code is not None else type(cause).__name__
         if exc.status_code is not None:
             outcome += f", HTTP {exc.status_code}"
         retrying = exc.transient and attempt <= self.max_retries
@@ -592,6 +591,13 @@ def encode_multipart(fields: Mapping[str, _FormValue]) -> tuple[str, bytes]:
 
 def _part_bytes(value: _FormValue) -> bytes:
     return value.content if isinstance(value, _FilePart) else value.encode("utf-8")
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds: do it once per process, not per
+    # client (a backend, and so a client, is built for every job).
+    return httpx.create_ssl_context()
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:

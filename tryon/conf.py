@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_IMAGE_PIXELS": 50_000_000,  # decompression-bomb guard
     "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
     "MIN_IMAGE_SIDE": 256,
+    "MAX_UPLOAD_SIDE": 12_000,  # a shopper's upload with a longer side is refused
     "MAX_DOWNLOAD_BYTES": 30 * 1024 * 1024,  # a provider result larger than this is refused
     "DOWNLOAD_TIMEOUT": 30,
     "JPEG_QUALITY": 90,
@@ -37,9 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "BURST_RATE": "10/min",
     "DAILY_RATE": "50/day",
     "DAILY_PAID_CALL_LIMIT": 1000,  # store-wide; None for no cap
+    "SHOPPER_PROMPTS": False,  # whether non-staff may use prompt mode through the API
     "MAX_CONCURRENT_CALLS": 4,  # provider calls in flight for the whole shop
     "SHOPPER_RESERVED_CALLS": 1,  # of those, kept free for shoppers during bulk runs
     "STALE_RUNNING_AFTER": 15 * 60,  # seconds before a 'running' job is presumed dead
+    # Seconds a provider-call slot stays leased if its worker dies mid-call; None: long
+    # enough for the slowest legitimate call (TIMEOUT x attempts + backoff + a margin).
+    "PROVIDER_SLOT_LEASE": None,
+    "PROVIDER_SLOT_WAIT": 30 * 60,  # seconds a job waits for a free slot before failing
 }
 
 _ENVIRONMENT_FALLBACKS = {

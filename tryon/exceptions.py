@@ -31,6 +31,8 @@ class ProviderError(TryOnError):
 
     code: int | None = None
     transient = False
+    #: How many paid requests were sent before this error (0: refused before sending).
+    attempts: int = 0
     user_message = _("The try-on could not be generated.")
 
     def __init__(

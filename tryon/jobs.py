@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import signals
+from .concurrency import provider_slot
+from .limits import check_paid_call_allowed
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
 from .exceptions import DownloadError, InvalidImageError, ProviderError, TryOnError
 from .fingerprint import compute_fingerprint, prepared_image
@@ -113,9 +115,14 @@ def _generate(tryon: TryOn) -> Failure | None:
     """Call the backend and store what it made; the failure, if any."""
     backend = get_backend()
     try:
-        result = call_backend(tryon, backend)
+        if backend.is_paid:
+            check_paid_call_allowed()
+            with provider_slot(tryon.source):
+                result = call_backend(tryon, backend)
+        else:
+            result = call_backend(tryon, backend)
     except ProviderError as exc:
-        _add_provider_calls(tryon, getattr(exc, "attempts", 1))
+        _add_provider_calls(tryon, exc.attempts)
         logger.warning("Try-on %s failed: %s", tryon.pk, exc.describe())
         return Failure(exc.code, str(exc))
     except TryOnError as exc:

@@ -275,3 +275,27 @@ class GenerationClaim(models.Model):
     class Meta:
         verbose_name = _("generation claim")
         verbose_name_plural = _("generation claims")
+
+
+class ProviderCallSlot(models.Model):
+    """One lease on a provider call in flight, shared by every worker of the shop.
+
+    There are ``MAX_CONCURRENT_CALLS`` rows in use (numbered from 0); a worker takes a
+    free or expired one with a conditional UPDATE before calling the provider and frees
+    it afterwards. The database is the one thing all worker processes and machines
+    share, so the bound holds across all of them. ``leased_until`` returns the slot of
+    a worker that died mid-call. See ``tryon.concurrency``.
+    """
+
+    number = models.PositiveSmallIntegerField(primary_key=True)
+    holder = models.CharField(max_length=64, blank=True, default="")
+    source = models.CharField(max_length=12, blank=True, default="")
+    leased_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provider call slot")
+        verbose_name_plural = _("provider call slots")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"slot {self.number}: {self.holder or 'free'}"

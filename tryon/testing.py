@@ -60,13 +60,15 @@ import logging
 import random
 import re
 import secrets
+import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw
@@ -77,6 +79,7 @@ __all__ = [
     "ERROR_MESSAGES",
     "FakeChangeClothesServer",
     "RecordedFile",
+    "RecordedHeaders",
     "RecordedRequest",
     "status_for_code",
 ]
@@ -152,6 +155,25 @@ class _InvalidParam(Exception):
 # -- what is recorded ----------------------------------------------------------------------
 
 
+class RecordedHeaders(Mapping[str, str]):
+    """Request headers, looked up case-insensitively (names are kept lower-cased)."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._headers = {name.lower(): value for name, value in items}
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def __repr__(self) -> str:
+        return f"RecordedHeaders({self._headers!r})"
+
+
 @dataclass(frozen=True)
 class RecordedFile:
     """A file part of a multipart request."""
@@ -167,7 +189,7 @@ class RecordedRequest:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: RecordedHeaders
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, RecordedFile] = field(default_factory=dict)
     received_at: float = 0.0  # time.time()
@@ -177,13 +199,15 @@ class RecordedRequest:
     code: int | None = None  # the body's code, when the answer was the provider's JSON
     error: str = ""  # why a request was answered 10004
 
+    @overload
+    def header(self, name: str) -> str | None: ...
+
+    @overload
+    def header(self, name: str, default: str) -> str: ...
+
     def header(self, name: str, default: str | None = None) -> str | None:
-        """A request header, looked up case-insensitively."""
-        wanted = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return default
+        """A request header, looked up case-insensitively (as ``headers`` also is)."""
+        return self.headers.get(name, default)
 
     @property
     def endpoint(self) -> str | None:
@@ -252,7 +276,7 @@ class FakeChangeClothesServer:
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"FakeChangeClothesServer:{self.port}",
             daemon=True,
         )
@@ -343,7 +367,10 @@ class FakeChangeClothesServer:
             self._always = self._error_answer(code, style, msg)
 
     def fail_next_non_json(
-        self, status: int = 502, times: int = 1, body: str = "<html><body>Bad Gateway</body></html>"
+        self,
+        status: int = 502,
+        times: int = 1,
+        body: str = "<html><body>Bad Gateway</body></html>",
     ) -> None:
         """Answer the next ``times`` API calls with an HTML page, as a broken proxy would."""
         planned = _Planned(
@@ -424,6 +451,9 @@ class FakeChangeClothesServer:
             self._sleep(planned.seconds)
         elif planned is not None:
             return planned
+        if self._stopping.is_set():
+            # Woken by stop(): the test is over, nobody waits for this answer.
+            return _Planned("drop")
         auth_error = self._auth_error(request.header("Authorization"))
         if auth_error is not None:
             return self._error_answer(auth_error, self.error_style, None)
@@ -442,7 +472,9 @@ class FakeChangeClothesServer:
             return 30001
         return None
 
-    def _success(self, request: RecordedRequest, images: dict[str, Image.Image | None]) -> _Planned:
+    def _success(
+        self, request: RecordedRequest, images: dict[str, Image.Image | None]
+    ) -> _Planned:
         fields = request.fields
         if request.path == CHANGE_CLOTHES_PATH:
             tint = _average_colour(images.get("garmentImg")) or _colour_for(fields["category"])
@@ -483,8 +515,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that gave up (a read timeout in a test) is expected, not an error.
-        logger.debug("Fake server: a connection ended abruptly.", exc_info=True)
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            # A client that gave up (a read timeout in a test) is expected, not an error.
+            logger.debug("Fake server: a client went away.", exc_info=True)
+        else:
+            logger.exception("Fake server: error while handling a request.")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -500,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
         return RecordedRequest(
             method=self.command,
             path=urlsplit(self.path).path,
-            headers=dict(self.headers.items()),
+            headers=RecordedHeaders(self.headers.items()),
             received_at=time.time(),
             body=body,
         )
@@ -750,5 +785,5 @@ def _render(
 
 def _webp(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="WEBP", quality=80)
+    image.save(out, format="WEBP", quality=80, method=0)  # method 0: fastest encoder
     return out.getvalue()

@@ -1,7 +1,14 @@
-"""URLs: include with ``path("tryon/", include("tryon.urls"))``."""
+"""URLs: include with ``path("tryon/", include("tryon.urls"))``.
 
-from django.urls import path
+``api/tryons/``, ``api/tryons/<id>/``, ``api/model-photos/``,
+``api/garments/<id>/previews/`` and, with drf-spectacular installed, the OpenAPI
+schema at ``api/schema/``.
+"""
+
+from __future__ import annotations
+
+from .api.urls import urlpatterns
 
 app_name = "tryon"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

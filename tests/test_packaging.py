@@ -1,0 +1,45 @@
+"""The built wheel and sdist carry everything the app needs at run time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_IN_PACKAGE = [
+    "tryon/py.typed",
+    "tryon/migrations/0001_initial.py",
+    "tryon/templates/tryon/",
+    "tryon/static/tryon/",
+]
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_wheel_contains_templates_static_and_migrations(dist: Path) -> None:
+    [wheel] = dist.glob("django_tryon-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for required in REQUIRED_IN_PACKAGE:
+        assert any(name.startswith(required) for name in names), required
+    assert not any(name.startswith(("tests/", "example_project/")) for name in names)
+
+
+def test_sdist_contains_templates_static_and_migrations(dist: Path) -> None:
+    [sdist] = dist.glob("django_tryon-*.tar.gz")
+    names = tarfile.open(sdist).getnames()
+    for required in REQUIRED_IN_PACKAGE:
+        assert any(f"/{required}" in name for name in names), required

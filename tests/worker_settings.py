@@ -1,0 +1,36 @@
+"""Settings for worker processes that tests start (db_worker, rqworker, helpers).
+
+The test process passes, as JSON in the environment, what the workers must share with
+it: the database (pytest-django's test database, or a SQLite file), the media folder,
+the TRYON dict (the fake provider's URL) and the task backend.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from tests.settings import *  # noqa: F403
+
+DATABASES = {"default": json.loads(os.environ["TRYON_WORKER_DATABASE"])}
+MEDIA_ROOT = os.environ["TRYON_WORKER_MEDIA_ROOT"]
+TRYON = json.loads(os.environ.get("TRYON_WORKER_TRYON", "{}")) or TRYON  # noqa: F405
+
+if os.environ.get("TRYON_WORKER_TASKS") == "rq":
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405
+    RQ_QUEUES = json.loads(os.environ["TRYON_WORKER_RQ_QUEUES"])
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": list(RQ_QUEUES),
+        }
+    }
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {"tryon": {"handlers": ["stderr"], "level": "WARNING"}},
+}

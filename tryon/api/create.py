@@ -1,0 +1,75 @@
+"""Creating a shopper's try-on: the upload, the TryOn row, the cap, in one transaction.
+
+A shopper's photo is stored only as the normalised JPEG (orientation applied, no EXIF,
+so no GPS position), as a ``ModelPhoto(is_preset=False)`` that belongs to the shopper
+and expires. If anything fails after the file is written, the transaction is rolled
+back and the file deleted: a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from .. import limits, services
+from ..exceptions import LimitExceededError
+from ..images import NormalizedImage
+from ..models import ModelPhoto, TryOn, TryOnSource
+from ..privacy import shopper_expiry
+from ..storage import get_storage
+from .ownership import current_shopper
+
+
+class DailyCapReached(LimitExceededError):
+    """The store-wide daily cap refuses a try-on that would need a paid call."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The store-wide daily cap on paid provider calls is reached.")
+        self.retry_after = retry_after
+
+
+def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
+    """Store the upload (if any) and request the try-on; ``(tryon, answered_now)``."""
+    shopper = current_shopper(request, create_session=True)
+    assert shopper is not None
+    upload: NormalizedImage | None = data.get("model_image")
+    saved_name = ""
+    try:
+        with transaction.atomic():
+            if upload is not None:
+                photo = ModelPhoto(
+                    is_preset=False,
+                    owner=shopper.owner,
+                    session_key=shopper.session_key,
+                    expires_at=shopper_expiry(),
+                )
+                photo.image.save("photo.jpg", ContentFile(upload.content), save=False)
+                saved_name = photo.image.name
+                photo.save()
+            else:
+                photo = data["model_photo"]
+            tryon, answered_now = services.request_tryon(
+                model_photo=photo,
+                garment=data.get("garment"),
+                prompt=data.get("prompt", ""),
+                seed=data.get("seed"),
+                randomize_seed=data.get("randomize_seed"),
+                guidance_scale=data.get("guidance_scale"),
+                num_inference_steps=data.get("num_inference_steps"),
+                source=TryOnSource.SHOPPER,
+                owner=shopper.owner,
+                session_key=shopper.session_key,
+                # A try-on made from a shopper's photo goes when the photo goes.
+                expires_at=None if photo.is_preset else photo.expires_at,
+            )
+            # Checked last: an answer from an existing result costs nothing, so the
+            # cap refuses only requests that would be paid for.
+            if not answered_now and limits.shopper_cap_reached():
+                raise DailyCapReached(limits.seconds_until_tomorrow())
+    except BaseException:
+        if saved_name:
+            get_storage().delete(saved_name)
+        raise
+    return tryon, answered_now

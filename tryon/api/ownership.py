@@ -1,0 +1,82 @@
+"""Who a request is, and which try-ons it may see.
+
+A try-on belongs to a signed-in user, or else to the browser session that asked for it
+(a session is created on the first request that needs one). Staff see everything;
+anyone else gets a 404 for a try-on that is not theirs, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import ModelPhoto, TryOn
+
+_SESSION_MARKER = "tryon"
+
+
+@dataclass(frozen=True)
+class Shopper:
+    owner: Any  # the user, or None for an anonymous shopper
+    session_key: str
+
+
+def _session(request: Any) -> Any:
+    session = getattr(request, "session", None)
+    if session is None:
+        raise ImproperlyConfigured(
+            "django-tryon needs django.contrib.sessions' SessionMiddleware for anonymous shoppers."
+        )
+    return session
+
+
+def is_staff(request: Any) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def current_shopper(request: Any, *, create_session: bool = False) -> Shopper | None:
+    """The request's shopper; for an anonymous one without a session, None unless created."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Shopper(owner=user, session_key="")
+    session = _session(request)
+    if not session.session_key:
+        if not create_session:
+            return None
+        # Marking the session modified makes SessionMiddleware send its cookie.
+        session[_SESSION_MARKER] = True
+        session.save()
+    return Shopper(owner=None, session_key=session.session_key)
+
+
+def _owned_by(shopper: Shopper) -> Q:
+    if shopper.owner is not None:
+        return Q(owner=shopper.owner)
+    return Q(owner__isnull=True, session_key=shopper.session_key)
+
+
+def visible_tryons(request: Any) -> Any:
+    """The try-ons ``request`` may read or delete (expired ones only for staff)."""
+    rows = TryOn.objects.select_related("garment", "model_photo")
+    if is_staff(request):
+        return rows
+    shopper = current_shopper(request)
+    if shopper is None:
+        return rows.none()
+    not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return rows.filter(_owned_by(shopper) & not_expired)
+
+
+def usable_model_photos(request: Any) -> Any:
+    """Model photos a new try-on may use: active presets, and the shopper's own live uploads."""
+    presets = Q(is_preset=True, is_active=True)
+    shopper = current_shopper(request)
+    if shopper is None:
+        return ModelPhoto.objects.filter(presets)
+    own = Q(is_preset=False, expires_at__gt=timezone.now()) & _owned_by(shopper)
+    return ModelPhoto.objects.filter(presets | own)

@@ -1,0 +1,73 @@
+"""OpenAPI through drf-spectacular when it is installed (the ``openapi`` extra).
+
+Without it the decorators below do nothing and ``api/schema/`` is not routed. Views
+carry drf-spectacular's ``AutoSchema`` themselves, so the host needs neither
+``drf_spectacular`` in INSTALLED_APPS nor DRF's ``DEFAULT_SCHEMA_CLASS``.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from typing import Any, Callable
+
+HAS_SPECTACULAR = find_spec("drf_spectacular") is not None
+
+if HAS_SPECTACULAR:
+    from drf_spectacular.openapi import AutoSchema
+    from drf_spectacular.utils import extend_schema as _extend_schema
+    from drf_spectacular.utils import extend_schema_field
+
+    def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:
+        """drf-spectacular's ``extend_schema``, based on its AutoSchema whatever the host's
+        ``DEFAULT_SCHEMA_CLASS`` is (it would otherwise subclass DRF's own inspector)."""
+
+        def decorator(method: Any) -> Any:
+            method.schema = AutoSchema
+            return _extend_schema(**kwargs)(method)
+
+        return decorator
+
+else:  # pragma: no cover - exercised only without the extra
+
+    def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        return lambda target: target
+
+    def extend_schema_field(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        return lambda target: target
+
+
+def view_schema() -> Any:
+    """The schema inspector for our views: drf-spectacular's, else DRF's default."""
+    if HAS_SPECTACULAR:
+        return AutoSchema()
+    from rest_framework.schemas import DefaultSchema
+
+    return DefaultSchema()
+
+
+def schema_view() -> Any:
+    """The ``api/schema/`` view: this app's endpoints only, under the host's prefix."""
+    from django.urls import include, path, reverse
+    from drf_spectacular.views import SpectacularAPIView
+
+    from .. import __version__
+
+    class TryOnSchemaView(SpectacularAPIView):
+        custom_settings = {
+            "TITLE": "django-tryon API",
+            "DESCRIPTION": "Virtual try-on: create, poll and delete try-ons; preset models; previews.",
+            "VERSION": __version__,
+            # Separate request components, so the upload is documented as a binary file.
+            "COMPONENT_SPLIT_REQUEST": True,
+        }
+
+        def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            from . import urls as api_urls
+
+            # Wherever the host includes tryon.urls, document the paths as served.
+            list_path = reverse("tryon:tryon-list")
+            prefix = list_path[: -len("api/tryons/")].lstrip("/")
+            self.patterns = [path(prefix, include(api_urls.api_patterns))]
+            return super().get(request, *args, **kwargs)
+
+    return TryOnSchemaView.as_view()

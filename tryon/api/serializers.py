@@ -1,0 +1,249 @@
+"""Request validation and the JSON the API answers.
+
+Everything a shopper sends is checked here, before anything is stored or any provider
+call is made: the garment, the model photo or upload (by its content, through
+``tryon.images``), consent, and the prompt parameters' documented ranges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..conf import tryon_settings
+from ..exceptions import ERROR_CLASSES, InvalidImageError, ProviderError
+from ..images import NormalizedImage, normalize_image, probe_image
+from ..models import Garment, ModelPhoto, TryOn
+from .ownership import is_staff, usable_model_photos
+from .schema import extend_schema_field
+
+SEED_MAX = 2_147_483_647
+PROMPT_MAX_LENGTH = 1000
+PROMPT_PARAMETERS = ("seed", "randomize_seed", "guidance_scale", "num_inference_steps")
+
+
+def absolute_file_url(request: Any, field_file: Any) -> str | None:
+    """The storage's URL of a file, absolute; never the provider's CDN."""
+    if not field_file:
+        return None
+    url = field_file.url
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+def public_error(tryon: TryOn) -> dict[str, Any] | None:
+    """``{"code", "message"}`` for a failed try-on: the message a shopper may read.
+
+    The stored ``error_message`` is for staff (it may quote the provider); shoppers get
+    the ``user_message`` of the error class of the stored code.
+    """
+    if tryon.status != TryOn.Status.FAILED:
+        return None
+    error_class = ERROR_CLASSES.get(tryon.error_code or 0, ProviderError)
+    return {"code": tryon.error_code, "message": str(error_class.user_message)}
+
+
+class ModelPhotoField(serializers.PrimaryKeyRelatedField):
+    """A preset model, or one of the requesting shopper's own live uploads."""
+
+    default_error_messages = {
+        "does_not_exist": _("This model photo does not exist."),
+        "incorrect_type": _("Incorrect type. Expected a model photo id, received {data_type}."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(pk_field=serializers.UUIDField(), **kwargs)
+
+    def get_queryset(self) -> Any:
+        return usable_model_photos(self.context["request"])
+
+
+class TryOnCreateSerializer(serializers.Serializer):
+    garment = serializers.PrimaryKeyRelatedField(
+        queryset=Garment.objects.active(),
+        required=False,
+        allow_null=True,
+        error_messages={
+            "does_not_exist": _("This garment does not exist or cannot be tried on."),
+            "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
+        },
+    )
+    model_photo = ModelPhotoField(required=False, allow_null=True)
+    model_image = serializers.FileField(
+        required=False, allow_null=True, write_only=True, allow_empty_file=False
+    )
+    consent = serializers.BooleanField(required=False, default=False, write_only=True)
+    prompt = serializers.CharField(
+        required=False, allow_blank=True, max_length=PROMPT_MAX_LENGTH, default=""
+    )
+    seed = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=SEED_MAX
+    )
+    randomize_seed = serializers.BooleanField(required=False, allow_null=True)
+    guidance_scale = serializers.FloatField(
+        required=False, allow_null=True, min_value=1, max_value=100
+    )
+    num_inference_steps = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=50
+    )
+
+    def validate_model_image(self, upload: Any) -> NormalizedImage | None:
+        if upload is None:
+            return None
+        max_bytes = int(tryon_settings.MAX_UPLOAD_BYTES)
+        if upload.size is not None and upload.size > max_bytes:
+            # Refused before a byte is decoded.
+            from django.template.defaultfilters import filesizeformat
+
+            raise serializers.ValidationError(
+                _("The file is larger than %(size)s.") % {"size": filesizeformat(max_bytes)}
+            )
+        try:
+            info = probe_image(upload, max_bytes=max_bytes)
+            max_side = int(tryon_settings.MAX_UPLOAD_SIDE)
+            if max(info.width, info.height) > max_side:
+                raise serializers.ValidationError(
+                    _("The image is too large: its sides must be at most %(side)s pixels.")
+                    % {"side": max_side}
+                )
+            return normalize_image(upload, max_bytes=max_bytes)
+        except InvalidImageError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        garment = attrs.get("garment")
+        prompt = (attrs.get("prompt") or "").strip()
+        attrs["prompt"] = prompt
+        if garment is None and not prompt:
+            errors["garment"] = [_("Choose a garment to try on.")]
+        elif garment is not None and prompt:
+            errors["prompt"] = [_("Send either a garment or a prompt, not both.")]
+        elif garment is None and not self._prompts_allowed():
+            errors["prompt"] = [_("Try-on by text prompt is not available.")]
+        if garment is not None:
+            for name in PROMPT_PARAMETERS:
+                if attrs.get(name) is not None:
+                    errors[name] = [_("Only used with a prompt.")]
+
+        has_photo = attrs.get("model_photo") is not None
+        has_upload = attrs.get("model_image") is not None
+        if has_photo and has_upload:
+            errors["model_image"] = [_("Send either model_photo or model_image, not both.")]
+        elif not has_photo and not has_upload:
+            errors["model_photo"] = [_("Choose a model or upload a photo.")]
+        if has_upload and not attrs.get("consent"):
+            errors["consent"] = [
+                _("Please agree to your photo being used to create the try-on.")
+            ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def _prompts_allowed(self) -> bool:
+        request = self.context.get("request")
+        return bool(tryon_settings.SHOPPER_PROMPTS) or (request is not None and is_staff(request))
+
+
+class ModelPhotoSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelPhoto
+        fields = ["id", "name", "image_url"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_image_url(self, photo: ModelPhoto) -> str | None:
+        return absolute_file_url(self.context.get("request"), photo.image)
+
+
+class TryOnErrorSerializer(serializers.Serializer):
+    code = serializers.IntegerField(allow_null=True, help_text="The provider's error code, if any.")
+    message = serializers.CharField(help_text="A message a shopper can be shown.")
+
+
+class TryOnSerializer(serializers.ModelSerializer):
+    """The TryOn resource, as its owner sees it."""
+
+    url = serializers.SerializerMethodField()
+    model_image_url = serializers.SerializerMethodField()
+    result_url = serializers.SerializerMethodField()
+    mask_url = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    reused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TryOn
+        fields = [
+            "id",
+            "url",
+            "status",
+            "garment",
+            "model_photo",
+            "model_image_url",
+            "prompt",
+            "seed",
+            "result_url",
+            "mask_url",
+            "is_preview",
+            "reused",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+    def _request(self) -> Any:
+        return self.context.get("request")
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, tryon: TryOn) -> str:
+        from django.urls import reverse
+
+        path = reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
+        request = self._request()
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_model_image_url(self, tryon: TryOn) -> str | None:
+        return absolute_file_url(self._request(), tryon.model_photo.image)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_result_url(self, tryon: TryOn) -> str | None:
+        if tryon.status != TryOn.Status.SUCCEEDED:
+            return None
+        return absolute_file_url(self._request(), tryon.result_image)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_mask_url(self, tryon: TryOn) -> str | None:
+        if tryon.status != TryOn.Status.SUCCEEDED:
+            return None
+        return absolute_file_url(self._request(), tryon.mask_image)
+
+    @extend_schema_field(TryOnErrorSerializer(allow_null=True))
+    def get_error(self, tryon: TryOn) -> dict[str, Any] | None:
+        return public_error(tryon)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_reused(self, tryon: TryOn) -> bool:
+        """Answered from an identical earlier request, with no provider call."""
+        return tryon.reused_from_id is not None
+
+
+class PreviewSerializer(serializers.ModelSerializer):
+    """A succeeded try-on of a garment on a preset model, for the product page."""
+
+    model_photo = ModelPhotoSerializer(read_only=True)
+    result_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TryOn
+        fields = ["id", "model_photo", "result_url", "is_preview", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_result_url(self, tryon: TryOn) -> str | None:
+        return absolute_file_url(self.context.get("request"), tryon.result_image)

@@ -1,0 +1,147 @@
+"""The REST endpoints. Creation goes through ``tryon.services.request_tryon``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Garment, ModelPhoto, TryOn, TryOnSource
+from ..privacy import delete_tryon
+from .create import DailyCapReached, create_tryon
+from .ownership import visible_tryons
+from .permissions import CsrfProtected, ShopperAllowed
+from .schema import extend_schema, view_schema
+from .serializers import (
+    ModelPhotoSerializer,
+    PreviewSerializer,
+    TryOnCreateSerializer,
+    TryOnSerializer,
+)
+from .throttling import ShopperBurstThrottle, ShopperDailyThrottle
+
+
+class TryOnUnavailable(exceptions.APIException):
+    """503: the store-wide daily cap is reached; ``Retry-After`` says when it resets."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "daily_limit"
+
+    def __init__(self, message: str, wait: int) -> None:
+        super().__init__({"detail": message, "code": self.default_code})
+        self.wait = wait  # DRF's exception handler turns this into Retry-After
+
+
+class _TryOnAPIView(APIView):
+    schema = view_schema()
+
+
+class TryOnCreateView(_TryOnAPIView):
+    """``POST api/tryons/``: 202 queued, or 201 answered at once from an identical result."""
+
+    permission_classes = [ShopperAllowed, CsrfProtected]
+    throttle_classes = [ShopperBurstThrottle, ShopperDailyThrottle]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise exceptions.Throttled(
+            wait=wait, detail=str(_("Too many try-ons. Please wait a moment and try again."))
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": TryOnCreateSerializer,
+            "application/json": TryOnCreateSerializer,
+        },
+        responses={201: TryOnSerializer, 202: TryOnSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TryOnCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            tryon, answered_now = create_tryon(request, serializer.validated_data)
+        except DailyCapReached as exc:
+            raise TryOnUnavailable(str(exc.user_message), exc.retry_after) from exc
+        tryon.refresh_from_db()  # an inline task backend may have finished it already
+        data = TryOnSerializer(tryon, context={"request": request}).data
+        location = request.build_absolute_uri(reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk}))
+        code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
+        return Response(data, status=code, headers={"Location": location})
+
+
+class TryOnDetailView(_TryOnAPIView):
+    """``GET`` (poll) and ``DELETE`` one try-on; 404 unless it is the caller's (or staff)."""
+
+    permission_classes = [ShopperAllowed, CsrfProtected]
+
+    def get_object(self, request: Request, pk: Any) -> TryOn:
+        return get_object_or_404(visible_tryons(request), pk=pk)
+
+    @extend_schema(responses={200: TryOnSerializer})
+    def get(self, request: Request, pk: Any) -> Response:
+        tryon = self.get_object(request, pk)
+        return Response(TryOnSerializer(tryon, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: Any) -> Response:
+        delete_tryon(self.get_object(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModelPhotoListView(_TryOnAPIView):
+    """``GET api/model-photos/``: the active preset models (never a shopper's upload)."""
+
+    permission_classes: list[Any] = []
+
+    @extend_schema(responses={200: ModelPhotoSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        photos = ModelPhoto.objects.presets()
+        return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
+
+
+# Bounds the rows read per garment (shoppers' try-ons on presets accumulate).
+_PREVIEW_CANDIDATES = 500
+
+
+def garment_previews(garment: Garment) -> list[TryOn]:
+    """The newest succeeded try-on of ``garment`` per active preset model.
+
+    Catalogue previews come first; any other succeeded try-on on a preset model (a
+    shopper's, which shows only the preset model) fills in models without one.
+    """
+    rows = (
+        TryOn.objects.succeeded()
+        .filter(garment=garment, model_photo__is_preset=True, model_photo__is_active=True)
+        .exclude(result_image="")
+        .select_related("model_photo")
+        .order_by("-finished_at", "-created_at")[:_PREVIEW_CANDIDATES]
+    )
+    best: OrderedDict[Any, TryOn] = OrderedDict()
+    for row in rows:
+        current = best.get(row.model_photo_id)
+        if current is None or (
+            current.source != TryOnSource.PREVIEW and row.source == TryOnSource.PREVIEW
+        ):
+            best[row.model_photo_id] = row
+    photo_order = {photo.pk: index for index, photo in enumerate(ModelPhoto.objects.presets())}
+    return sorted(best.values(), key=lambda row: photo_order.get(row.model_photo_id, 0))
+
+
+class GarmentPreviewsView(_TryOnAPIView):
+    """``GET api/garments/<id>/previews/``: the garment on each preset model."""
+
+    permission_classes: list[Any] = []
+
+    @extend_schema(responses={200: PreviewSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        garment = get_object_or_404(Garment.objects.active(), pk=pk)
+        previews = garment_previews(garment)
+        return Response(PreviewSerializer(previews, many=True, context={"request": request}).data)
