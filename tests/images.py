@@ -28,7 +28,9 @@ GARMENT_COLORS: dict[str, RGB] = {
 # -- plain encodings -------------------------------------------------------------------
 
 
-def solid(width: int, height: int, color: RGB | int | tuple[int, ...] = (180, 60, 60), mode: str = "RGB") -> Image.Image:
+def solid(
+    width: int, height: int, color: RGB | int | tuple[int, ...] = (180, 60, 60), mode: str = "RGB"
+) -> Image.Image:
     return Image.new(mode, (width, height), color)
 
 
@@ -126,7 +128,9 @@ def rgba_png(width: int = 400, height: int = 300) -> bytes:
     return encode(img, "PNG")
 
 
-def cmyk_jpeg(width: int = 400, height: int = 300, color: tuple[int, int, int, int] = (0, 255, 255, 0)) -> bytes:
+def cmyk_jpeg(
+    width: int = 400, height: int = 300, color: tuple[int, int, int, int] = (0, 255, 255, 0)
+) -> bytes:
     """A CMYK JPEG (Adobe style); the default colour is pure red in CMYK."""
     return encode(solid(width, height, color, "CMYK"), "JPEG", quality=95)
 
@@ -250,24 +254,52 @@ def person_photo(width: int = 600, height: int = 900) -> bytes:
 
 def garment_polygon(category: str, width: int, height: int) -> list[tuple[float, float]]:
     """The outline of a flat-lay garment filling most of a ``width`` x ``height`` frame."""
+
     def at(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
         return [(x * width, y * height) for x, y in points]
 
     if category == "upper_body":  # a T-shirt: body plus short sleeves
-        return at([
-            (0.35, 0.1), (0.65, 0.1), (0.9, 0.22), (0.82, 0.38), (0.72, 0.33),
-            (0.72, 0.9), (0.28, 0.9), (0.28, 0.33), (0.18, 0.38), (0.1, 0.22),
-        ])
+        return at(
+            [
+                (0.35, 0.1),
+                (0.65, 0.1),
+                (0.9, 0.22),
+                (0.82, 0.38),
+                (0.72, 0.33),
+                (0.72, 0.9),
+                (0.28, 0.9),
+                (0.28, 0.33),
+                (0.18, 0.38),
+                (0.1, 0.22),
+            ]
+        )
     if category == "lower_body":  # trousers: waistband and two legs
-        return at([
-            (0.3, 0.08), (0.7, 0.08), (0.75, 0.92), (0.55, 0.92), (0.5, 0.35),
-            (0.45, 0.92), (0.25, 0.92),
-        ])
+        return at(
+            [
+                (0.3, 0.08),
+                (0.7, 0.08),
+                (0.75, 0.92),
+                (0.55, 0.92),
+                (0.5, 0.35),
+                (0.45, 0.92),
+                (0.25, 0.92),
+            ]
+        )
     if category == "dresses":  # straps, fitted top, A-line skirt
-        return at([
-            (0.38, 0.06), (0.42, 0.06), (0.44, 0.2), (0.56, 0.2), (0.58, 0.06),
-            (0.62, 0.06), (0.64, 0.4), (0.85, 0.94), (0.15, 0.94), (0.36, 0.4),
-        ])
+        return at(
+            [
+                (0.38, 0.06),
+                (0.42, 0.06),
+                (0.44, 0.2),
+                (0.56, 0.2),
+                (0.58, 0.06),
+                (0.62, 0.06),
+                (0.64, 0.4),
+                (0.85, 0.94),
+                (0.15, 0.94),
+                (0.36, 0.4),
+            ]
+        )
     raise ValueError(f"unknown category {category!r}")
 
 
@@ -313,7 +345,9 @@ def color_mask(img: Image.Image, color: RGB, tolerance: int = 40) -> Image.Image
     return ImageChops.darker(ImageChops.darker(bands[0], bands[1]), bands[2])
 
 
-def rows_with_color(img: Image.Image, color: RGB, tolerance: int = 40, min_pixels: int = 3) -> list[int]:
+def rows_with_color(
+    img: Image.Image, color: RGB, tolerance: int = 40, min_pixels: int = 3
+) -> list[int]:
     """The indices of the rows holding at least ``min_pixels`` pixels of ``color``."""
     mask = color_mask(img, color, tolerance)
     width = mask.width
@@ -349,9 +383,12 @@ def _icc_xyz(xyz: tuple[float, float, float]) -> bytes:
 def _icc_desc(text: str) -> bytes:
     ascii_text = text.encode("ascii") + b"\0"
     return (
-        b"desc\0\0\0\0" + struct.pack(">I", len(ascii_text)) + ascii_text
+        b"desc\0\0\0\0"
+        + struct.pack(">I", len(ascii_text))
+        + ascii_text
         + b"\0" * 8  # no Unicode description
-        + b"\0" * 3 + b"\0" * 67  # no ScriptCode description
+        + b"\0" * 3
+        + b"\0" * 67  # no ScriptCode description
     )
 
 
@@ -361,7 +398,11 @@ def swapped_rgb_icc() -> bytes:
     A pixel (255, 0, 0) tagged with it *is* sRGB blue: a converter that honours the
     profile turns it blue, one that ignores it leaves it red.
     """
-    primaries = {"r": _SRGB_PRIMARIES_D50["b"], "g": _SRGB_PRIMARIES_D50["g"], "b": _SRGB_PRIMARIES_D50["r"]}
+    primaries = {
+        "r": _SRGB_PRIMARIES_D50["b"],
+        "g": _SRGB_PRIMARIES_D50["g"],
+        "b": _SRGB_PRIMARIES_D50["r"],
+    }
     gamma = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
     tags = [
         (b"desc", _icc_desc("Swapped RGB test profile")),
@@ -381,9 +422,15 @@ def swapped_rgb_icc() -> bytes:
         body += data + b"\0" * (-len(data) % 4)
     size = offset + len(body)
     header = (
-        struct.pack(">I", size) + b"\0\0\0\0" + struct.pack(">I", 0x02100000)
-        + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28
-        + _s15f16(0.9642, 1.0, 0.8249) + b"\0" * 48
+        struct.pack(">I", size)
+        + b"\0\0\0\0"
+        + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 28
+        + _s15f16(0.9642, 1.0, 0.8249)
+        + b"\0" * 48
     )
     assert len(header) == 128
     return header + struct.pack(">I", len(tags)) + table + body

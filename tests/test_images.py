@@ -62,7 +62,14 @@ def test_gps_and_all_other_metadata_are_removed() -> None:
     img = opened(result)
     assert len(img.getexif()) == 0
     assert not {"exif", "icc_profile", "comment", "xmp"} & set(img.info)
-    for needle in (b"Exif\x00", b"GPS", b"PhoneMaker", b"ICC_PROFILE", b"ns.adobe.com", b"shot at home"):
+    for needle in (
+        b"Exif\x00",
+        b"GPS",
+        b"PhoneMaker",
+        b"ICC_PROFILE",
+        b"ns.adobe.com",
+        b"shot at home",
+    ):
         assert needle not in result.content
     # Only JFIF (APP0), tables, frame and scan: no APP1-APP15 and no comment segment.
     assert set(jpeg_segments(result.content)) <= {0xE0, 0xDB, 0xC0, 0xC4, 0xDA}
@@ -311,7 +318,9 @@ def test_non_images_are_refused(source: bytes) -> None:
         probe_image(source)
 
 
-@pytest.mark.parametrize("source", [t.animated_gif(), t.animated_png(), t.animated_webp()], ids=["gif", "apng", "webp"])
+@pytest.mark.parametrize(
+    "source", [t.animated_gif(), t.animated_png(), t.animated_webp()], ids=["gif", "apng", "webp"]
+)
 def test_animated_images_are_refused(source: bytes) -> None:
     assert probe_image(source).is_animated
     with pytest.raises(InvalidImageError, match="Animated images are not supported"):
@@ -361,7 +370,11 @@ def test_same_photo_gives_the_same_bytes_and_hash() -> None:
     source = t.person_photo()
     first, second = normalize_image(source), normalize_image(source)
     assert first == second
-    assert first.sha256 == hashlib.sha256(first.content).hexdigest() == image_fingerprint(first.content)
+    assert (
+        first.sha256
+        == hashlib.sha256(first.content).hexdigest()
+        == image_fingerprint(first.content)
+    )
     other = normalize_image(t.garment_photo())
     assert other.sha256 != first.sha256
 

@@ -167,9 +167,13 @@ def test_mask_shows_the_replaced_region(person: bytes, person_pixels: Image.Imag
         model_image=person, garment_image=t.garment_photo("lower_body"), category="lower_body"
     )
     mask = t.open_rgb(result.mask.content)
-    changed = [y for y in range(0, HEIGHT, 10) if not t.is_close(
-        mask.getpixel((WIDTH // 2 - 40, y)), person_pixels.getpixel((WIDTH // 2 - 40, y)), 20
-    )]
+    changed = [
+        y
+        for y in range(0, HEIGHT, 10)
+        if not t.is_close(
+            mask.getpixel((WIDTH // 2 - 40, y)), person_pixels.getpixel((WIDTH // 2 - 40, y)), 20
+        )
+    ]
     assert changed and min(changed) >= 0.46 * HEIGHT and max(changed) <= 0.96 * HEIGHT
     # Outside the region the mask picture is the person photo.
     assert t.is_close(mask.getpixel((WIDTH // 2, 60)), person_pixels.getpixel((WIDTH // 2, 60)), 8)
@@ -193,11 +197,16 @@ def test_preview_label_is_drawn_in_the_corner(person: bytes, person_pixels: Imag
 def test_same_inputs_give_the_same_bytes(person: bytes) -> None:
     backend = LocalPreviewBackend()
     calls = [
-        backend.change_clothes(model_image=person, garment_image=t.garment_photo(), category="upper_body")
+        backend.change_clothes(
+            model_image=person, garment_image=t.garment_photo(), category="upper_body"
+        )
         for _ in range(2)
     ]
     assert calls[0] == calls[1]
-    prompts = [backend.change_clothes_by_prompt(model_image=person, prompt="a red shirt") for _ in range(2)]
+    prompts = [
+        backend.change_clothes_by_prompt(model_image=person, prompt="a red shirt")
+        for _ in range(2)
+    ]
     assert prompts[0] == prompts[1]
 
 
@@ -216,15 +225,21 @@ def test_data_uris_are_decoded(person: bytes) -> None:
     backend = LocalPreviewBackend()
     garment = t.garment_photo()
     as_uri = "data:image/jpeg;base64," + base64.b64encode(garment).decode()
-    from_uri = backend.change_clothes(model_image=person, garment_image=as_uri, category="upper_body")
-    from_bytes = backend.change_clothes(model_image=person, garment_image=garment, category="upper_body")
+    from_uri = backend.change_clothes(
+        model_image=person, garment_image=as_uri, category="upper_body"
+    )
+    from_bytes = backend.change_clothes(
+        model_image=person, garment_image=garment, category="upper_body"
+    )
     assert from_uri == from_bytes
 
 
 @pytest.mark.parametrize("value", ["data:image/jpeg;base64,@@not base64@@", "/etc/passwd", ""])
 def test_other_strings_are_refused(person: bytes, value: str) -> None:
     with pytest.raises(ProviderInvalidInputError):
-        LocalPreviewBackend().change_clothes(model_image=person, garment_image=value, category="upper_body")
+        LocalPreviewBackend().change_clothes(
+            model_image=person, garment_image=value, category="upper_body"
+        )
 
 
 def test_inputs_are_validated_like_uploads(person: bytes) -> None:
@@ -233,7 +248,9 @@ def test_inputs_are_validated_like_uploads(person: bytes) -> None:
             model_image=person, garment_image=t.bomb_png(), category="upper_body"
         )
     with pytest.raises(InvalidImageError, match="not an image"):
-        LocalPreviewBackend().change_clothes(model_image=t.SVG, garment_image=t.garment_photo(), category="dresses")
+        LocalPreviewBackend().change_clothes(
+            model_image=t.SVG, garment_image=t.garment_photo(), category="dresses"
+        )
 
 
 def test_unknown_category_is_refused(person: bytes) -> None:
@@ -256,7 +273,14 @@ def dominant(pixel: tuple[int, ...]) -> str:
     return ranked[0][1] if ranked[0][0] - ranked[1][0] > 40 else "none"
 
 
-@pytest.mark.parametrize(("prompt", "expected"), [("Change into a RED shirt", "red"), ("a blue striped shirt", "blue"), ("a green blouse with red buttons", "green")])
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("Change into a RED shirt", "red"),
+        ("a blue striped shirt", "blue"),
+        ("a green blouse with red buttons", "green"),
+    ],
+)
 def test_prompt_tints_the_torso_with_the_named_colour(
     person: bytes, person_pixels: Image.Image, prompt: str, expected: str
 ) -> None:
@@ -270,10 +294,14 @@ def test_prompt_tints_the_torso_with_the_named_colour(
     assert result.is_preview and result.provider_calls == 0
 
 
-def test_prompt_without_a_colour_gets_a_neutral_tint(person: bytes, person_pixels: Image.Image) -> None:
+def test_prompt_without_a_colour_gets_a_neutral_tint(
+    person: bytes, person_pixels: Image.Image
+) -> None:
     assert prompt_color("a striped shirt") == prompt_color("something else")
     assert prompt_color("a Grey coat") == prompt_color("a gray coat") == (128, 128, 128)
-    result = LocalPreviewBackend().change_clothes_by_prompt(model_image=person, prompt="a striped shirt")
+    result = LocalPreviewBackend().change_clothes_by_prompt(
+        model_image=person, prompt="a striped shirt"
+    )
     chest = (WIDTH // 2, round(0.35 * HEIGHT))
     pixel = t.open_rgb(result.image.content).getpixel(chest)
     assert not t.is_close(pixel, person_pixels.getpixel(chest), 10)
@@ -313,4 +341,6 @@ def test_prompt_parameters_are_checked(person: bytes, kwargs: dict[str, object])
 
 def test_prompt_mode_refuses_urls() -> None:
     with pytest.raises(ProviderInvalidInputError, match="not URLs"):
-        LocalPreviewBackend().change_clothes_by_prompt(model_image="https://x.test/p.jpg", prompt="red")
+        LocalPreviewBackend().change_clothes_by_prompt(
+            model_image="https://x.test/p.jpg", prompt="red"
+        )

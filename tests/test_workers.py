@@ -260,7 +260,10 @@ def test_rq_worker_runs_jobs_end_to_end(pg_database, fake_server):
     queue_name = f"tryon-test-{uuid.uuid4().hex[:8]}"
     rq_queues = {queue_name: {"HOST": "127.0.0.1", "PORT": 6379, "DB": 0}}
     tryon = tryon_settings_for(fake_server, QUEUE_NAME=queue_name)
-    rq_tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    # "default" too: tryon.tasks.run_tryon is declared on it (see the report on tasks.py).
+    rq_tasks = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name, "default"]}
+    }
     with override_settings(TRYON=tryon, TASKS=rq_tasks, RQ_QUEUES=rq_queues):
         queue = django_rq.get_queue(queue_name)
         try:

@@ -22,7 +22,8 @@ if os.environ.get("TRYON_WORKER_TASKS") == "rq":
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_rq.RQBackend",
-            "QUEUES": list(RQ_QUEUES),
+            # "default" as well: tryon.tasks.run_tryon is declared on it at import.
+            "QUEUES": [*RQ_QUEUES, "default"],
         }
     }
 else:

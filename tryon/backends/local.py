@@ -210,7 +210,9 @@ def _border_color(img: Image.Image) -> tuple[RGB, float]:
     """The median colour of a thin frame around ``img`` and its largest std deviation."""
     frame = Image.new("L", img.size, 0)
     width = max(2, min(img.size) // 50)
-    ImageDraw.Draw(frame).rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
+    ImageDraw.Draw(frame).rectangle(
+        (0, 0, img.width - 1, img.height - 1), outline=255, width=width
+    )
     stat = ImageStat.Stat(img, frame)
     median = tuple(int(v) for v in stat.median[:3])
     return (median[0], median[1], median[2]), max(stat.stddev[:3])
@@ -413,7 +415,9 @@ def _labelled(img: Image.Image) -> Image.Image:
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     overlay_draw = ImageDraw.Draw(overlay)
     overlay_draw.rounded_rectangle(badge, radius=pad, fill=(0, 0, 0, 120))
-    overlay_draw.text((x + pad - left, y + pad - top), _LABEL, font=font, fill=(255, 255, 255, 230))
+    overlay_draw.text(
+        (x + pad - left, y + pad - top), _LABEL, font=font, fill=(255, 255, 255, 230)
+    )
     return Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
 
 
