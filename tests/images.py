@@ -332,14 +332,14 @@ def open_rgb(content: bytes) -> Image.Image:
 
 
 def is_close(pixel: Sequence[int], color: Sequence[int], tolerance: int = 40) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, color))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, color, strict=True))
 
 
 def color_mask(img: Image.Image, color: RGB, tolerance: int = 40) -> Image.Image:
     """An L mask, 255 where ``img`` is within ``tolerance`` of ``color`` in every channel."""
     bands = [
         band.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
-        for band, c in zip(img.convert("RGB").split(), color)
+        for band, c in zip(img.convert("RGB").split(), color, strict=True)
     ]
 
     return ImageChops.darker(ImageChops.darker(bands[0], bands[1]), bands[2])

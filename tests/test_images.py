@@ -284,9 +284,11 @@ def test_decompression_bomb_is_refused_before_decoding(
 
 def test_pixel_limit_follows_the_setting() -> None:
     source = t.jpeg_bytes(1200, 1000)
-    with tryon_settings(MAX_IMAGE_PIXELS=1_000_000):
-        with pytest.raises(InvalidImageError, match="too large"):
-            normalize_image(source)
+    with (
+        tryon_settings(MAX_IMAGE_PIXELS=1_000_000),
+        pytest.raises(InvalidImageError, match="too large"),
+    ):
+        normalize_image(source)
     assert normalize_image(source).original_width == 1200
 
 
@@ -340,14 +342,18 @@ def test_too_many_bytes_are_refused() -> None:
     with pytest.raises(InvalidImageError, match="larger than"):
         normalize_image(source, max_bytes=len(source) - 1)
     assert normalize_image(source, max_bytes=len(source)).width == 800
-    with tryon_settings(MAX_UPLOAD_BYTES=1024):
-        with pytest.raises(InvalidImageError, match=r"larger than 1\.0\xa0KB"):
-            normalize_image(source)
+    with (
+        tryon_settings(MAX_UPLOAD_BYTES=1024),
+        pytest.raises(InvalidImageError, match=r"larger than 1\.0\xa0KB"),
+    ):
+        normalize_image(source)
 
 
 def test_file_objects_are_read_from_the_start_and_never_beyond_the_limit() -> None:
     class Upload(io.BytesIO):
-        requested: list[int] = []
+        def __init__(self, content: bytes) -> None:
+            super().__init__(content)
+            self.requested: list[int] = []
 
         def read(self, size: int | None = -1) -> bytes:
             self.requested.append(-1 if size is None else size)

@@ -36,8 +36,8 @@ def try_on(person: bytes, category: str, **garment: object) -> Image.Image:
 
 def band_of(img: Image.Image, category: str) -> Image.Image:
     """The rows of ``img`` where ``category`` goes (a little more), without the label."""
-    top, bottom = CATEGORY_BANDS[category]
-    return img.crop((0, round((top - 0.03) * img.height), img.width, round(0.92 * img.height)))
+    top = CATEGORY_BANDS[category][0] - 0.03
+    return img.crop((0, round(top * img.height), img.width, round(0.92 * img.height)))
 
 
 # -- placement -------------------------------------------------------------------------
@@ -79,6 +79,15 @@ def test_garment_is_centred_on_the_person_not_the_photo(person: bytes) -> None:
     assert columns is not None
     centre = (columns[0] + columns[2]) / 2
     assert abs(centre - (WIDTH / 2 - 100)) < 0.03 * WIDTH
+
+
+def test_person_on_a_busy_background_gets_the_garment_centred() -> None:
+    busy_person = t.encode(t.photo_like(WIDTH, HEIGHT, seed_color=(90, 140, 90)), "JPEG")
+    img = try_on(busy_person, "upper_body")
+    box = t.color_mask(img, t.GARMENT_COLORS["upper_body"], 30).getbbox()
+    assert box is not None
+    assert abs((box[0] + box[2]) / 2 - WIDTH / 2) < 0.02 * WIDTH
+    assert abs(box[1] - 0.18 * HEIGHT) < 0.02 * HEIGHT
 
 
 # -- background removal ----------------------------------------------------------------
@@ -269,7 +278,7 @@ def test_backend_can_be_configured_by_dotted_path() -> None:
 
 def dominant(pixel: tuple[int, ...]) -> str:
     names = ("red", "green", "blue")
-    ranked = sorted(zip(pixel, names), reverse=True)
+    ranked = sorted(zip(pixel, names, strict=True), reverse=True)
     return ranked[0][1] if ranked[0][0] - ranked[1][0] > 40 else "none"
 
 

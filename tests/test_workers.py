@@ -273,7 +273,9 @@ def test_rq_worker_runs_jobs_end_to_end(pg_database, fake_server):
             env = worker_env(
                 pg_database, tryon, tasks="rq", TRYON_WORKER_RQ_QUEUES=json.dumps(rq_queues)
             )
-            finish([start(manage("rqworker", queue_name, "--burst"), env)])
+            # django-tasks-rq's Job class is what turns an RQ job back into a Task call.
+            command = manage("rqworker", queue_name, "--burst", "--job-class", "django_tasks_rq.Job")
+            finish([start(command, env)])
             assert {t.status for t in TryOn.objects.all()} == {TryOnStatus.SUCCEEDED}
             assert fake_server.call_count == 5
         finally:

@@ -19,11 +19,13 @@ TRYON = json.loads(os.environ.get("TRYON_WORKER_TRYON", "{}")) or TRYON  # noqa:
 if os.environ.get("TRYON_WORKER_TASKS") == "rq":
     INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405
     RQ_QUEUES = json.loads(os.environ["TRYON_WORKER_RQ_QUEUES"])
+    # "default" as well: tryon.tasks.run_tryon is declared on it at import, and
+    # django-tasks-rq's check wants every queue of TASKS in RQ_QUEUES.
+    RQ_QUEUES.setdefault("default", next(iter(RQ_QUEUES.values())))
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_rq.RQBackend",
-            # "default" as well: tryon.tasks.run_tryon is declared on it at import.
-            "QUEUES": [*RQ_QUEUES, "default"],
+            "QUEUES": list(RQ_QUEUES),
         }
     }
 else:

@@ -185,11 +185,19 @@ def encode_jpeg(picture: Image.Image, *, quality: int | None = None) -> bytes:
     """``picture`` (RGB or L) as baseline JPEG bytes with no metadata at all."""
     if picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
-    # Pillow copies a JPEG comment (and, in some versions, XMP) from ``info`` when
-    # saving: an empty info dict guarantees nothing of the original leaks through.
-    picture.info = {}
     buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=quality or tryon_settings.JPEG_QUALITY)
+    picture.save(
+        buffer,
+        "JPEG",
+        quality=quality or tryon_settings.JPEG_QUALITY,
+        # Refuse every metadata block explicitly: when an option is missing, Pillow
+        # falls back to the picture's own ``info`` for some (a JPEG comment; XMP in
+        # some versions), which would carry the original's metadata through.
+        exif=b"",
+        icc_profile=None,
+        comment=b"",
+        xmp=b"",
+    )
     return buffer.getvalue()
 
 
@@ -346,7 +354,7 @@ def _to_eight_bit(img: Image.Image) -> Image.Image:
     wide = img.convert("I")
     if img.mode == "I":
         # 32-bit integer pictures are usually 16-bit data: scale only if it needs it.
-        low, high = wide.getextrema()
+        high = wide.getextrema()[1]
         if isinstance(high, (int, float)) and high <= 255:
             return wide.convert("L")
     return wide.point(lambda value: value * (1 / 256)).convert("L")

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import signals
+from .conf import tryon_settings
 from .concurrency import provider_slot
 from .limits import check_paid_call_allowed
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
@@ -189,7 +190,8 @@ def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> 
 
 def _save_generated(image: GeneratedImage, backend: BaseBackend) -> str:
     content = image.content if image.content is not None else backend.download(image.url or "")
-    info = probe_image(content)  # a CDN error page must not be stored as a picture
+    # A CDN error page must not be stored as a picture.
+    info = probe_image(content, max_bytes=tryon_settings.MAX_DOWNLOAD_BYTES)
     return save_content_addressed("results", content, extension_for(info.format))
 
 
@@ -296,8 +298,6 @@ def _claim_exists(fingerprint: str) -> bool:
 
 
 def _stale_after() -> int:
-    from .conf import tryon_settings
-
     return int(tryon_settings.STALE_RUNNING_AFTER)
 
 

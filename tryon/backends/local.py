@@ -35,7 +35,7 @@ from urllib.parse import unquote_to_bytes
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps, ImageStat
 
 from ..exceptions import ProviderInvalidInputError
-from ..images import encode_jpeg, normalize_image
+from ..images import bounded_size, encode_jpeg, normalize_image
 from .base import BackendResult, BaseBackend, GeneratedImage, ImageInput
 
 __all__ = ["CATEGORY_BANDS", "PROMPT_COLORS", "LocalPreviewBackend", "image_bytes", "prompt_color"]
@@ -93,6 +93,10 @@ class LocalPreviewBackend(BaseBackend):
         category: str,
         description: str = "",
     ) -> BackendResult:
+        """Paste the garment onto the person's body region for ``category``.
+
+        ``description`` is accepted for the interface's sake; a collage has no use for it.
+        """
         band = CATEGORY_BANDS.get(category)
         if band is None:
             raise ProviderInvalidInputError(
@@ -101,7 +105,7 @@ class LocalPreviewBackend(BaseBackend):
         person = _load(model_image)
         garment = _load(garment_image)
         cutout, cutout_mask = _cut_out(garment)
-        columns = _person_columns(person, band)
+        columns = _person_columns(_foreground(person), band)
         box = _placement(person.size, cutout.size, band, _WIDTH_ALLOWANCE[category], columns)
         size = (box[2] - box[0], box[3] - box[1])
         paste_mask = cutout_mask.resize(size, Image.Resampling.BILINEAR)
@@ -189,8 +193,7 @@ class _Foreground:
 
 def _foreground(img: Image.Image) -> _Foreground:
     """What stands out from the photo's border colour, on a small copy."""
-    small = img.copy()
-    small.thumbnail((_WORK_SIDE, _WORK_SIDE), Image.Resampling.BILINEAR)
+    small = img.resize(bounded_size(img.size, _WORK_SIDE), Image.Resampling.BILINEAR)
     background, spread = _border_color(small)
     distance = _distance(small, background)
     threshold = max(_MIN_THRESHOLD, round(3 * spread))
@@ -287,9 +290,8 @@ def _scaled_box(box: Box, scale: tuple[float, float], limit: tuple[int, int]) ->
 # -- placement -------------------------------------------------------------------------
 
 
-def _person_columns(person: Image.Image, band: tuple[float, float]) -> tuple[int, int] | None:
+def _person_columns(found: _Foreground, band: tuple[float, float]) -> tuple[int, int] | None:
     """The person's left and right edge (full-size pixels) within ``band``, if found."""
-    found = _foreground(person)
     if not found.reliable:
         return None
     mask = found.mask
@@ -328,7 +330,8 @@ def _torso_region(person: Image.Image) -> Image.Image:
     """A feathered L mask of the person's torso (within their silhouette when found)."""
     width, height = person.size
     top, bottom = round(_PROMPT_BAND[0] * height), round(_PROMPT_BAND[1] * height)
-    columns = _person_columns(person, _PROMPT_BAND)
+    found = _foreground(person)
+    columns = _person_columns(found, _PROMPT_BAND)
     if columns is None:
         left, right = round(width * 0.3), round(width * 0.7)
     else:
@@ -337,7 +340,6 @@ def _torso_region(person: Image.Image) -> Image.Image:
         left, right = round(centre - half), round(centre + half)
     region = Image.new("L", person.size, 0)
     ImageDraw.Draw(region).rectangle((left, top, right, bottom), fill=255)
-    found = _foreground(person)
     if found.reliable:
         silhouette = found.mask.resize(person.size, Image.Resampling.BILINEAR)
         region = ImageChops.darker(region, silhouette)

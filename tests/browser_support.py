@@ -1,0 +1,128 @@
+"""Serving the example shop for the browser tests, and launching Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "example_project"
+ARTIFACTS = REPO / "artifacts"
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (``TRYON_BROWSER`` overrides); None when it is not installed."""
+    for candidate in (os.environ.get("TRYON_BROWSER"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Shop:
+    base_url: str
+    media_root: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TRYON_API", "DJANGO_", "DATABASE_URL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.browser_settings",
+        PYTHONPATH=os.pathsep.join([str(REPO), str(EXAMPLE)]),
+        TRYON_BROWSER_DB=str(workdir / "shop.sqlite3"),
+        TRYON_BROWSER_MEDIA=str(workdir / "media"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _manage(*args: str) -> list[str]:
+    return [sys.executable, str(EXAMPLE / "manage.py"), *args]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"runserver exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"runserver did not answer on {url}:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def serve_example_shop(workdir: Path) -> Iterator[Shop]:
+    """Migrate and fill a fresh example shop, then run its web server and a db_worker."""
+    env = _environment(workdir)
+    log = workdir / "shop.log"
+    with log.open("ab") as out:
+        for command in (("migrate", "--noinput"), ("shop_demo_data",)):
+            subprocess.run(_manage(*command), env=env, cwd=EXAMPLE, stdout=out, stderr=out, check=True, timeout=120)
+    port = free_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    with log.open("ab") as out:
+        try:
+            server = subprocess.Popen(
+                _manage("runserver", f"127.0.0.1:{port}", "--noreload"),
+                env=env, cwd=EXAMPLE, stdout=out, stderr=out,
+            )
+            processes.append(server)
+            processes.append(
+                subprocess.Popen(
+                    _manage("db_worker", "--interval", "0.1", "--no-startup-delay"),
+                    env=env, cwd=EXAMPLE, stdout=out, stderr=out,
+                )
+            )
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_until_up(base_url + "/", server, log)
+            yield Shop(base_url=base_url, media_root=Path(env["TRYON_BROWSER_MEDIA"]), log=log)
+        finally:
+            for process in processes:
+                _stop(process)
