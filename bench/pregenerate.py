@@ -40,6 +40,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", type=int, default=4, help="M preset models (default 4)")
     parser.add_argument("--latency", type=float, default=0.2, help="L seconds (default 0.2)")
     parser.add_argument("--concurrency", type=int, default=8, help="C (default 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker threads (default 2 x C: while some hold the C provider slots, the "
+        "others download and store results, so the slots never sit idle)",
+    )
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     parser.add_argument("--slot-reserve", type=int, default=0,
                         help="SHOPPER_RESERVED_CALLS (default 0: all C slots for the run)")
@@ -56,7 +63,20 @@ def _serve_fake(latency: float, port_out: Any, stop: Any) -> None:
         fake.latency = latency
         port_out.put(fake.port)
         stop.wait()
-        port_out.put(fake.call_count)
+        calls = fake.calls()
+        port_out.put((len(calls), _peak_in_flight(calls)))
+
+
+def _peak_in_flight(calls: list[Any]) -> int:
+    """The most calls the fake was answering at once (the bound we promised)."""
+    events = sorted(
+        [(c.received_at, 1) for c in calls] + [(c.received_at + c.latency, -1) for c in calls]
+    )
+    current = peak = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 class FakeProcess:
@@ -73,12 +93,12 @@ class FakeProcess:
         self.port = int(self._queue.get(timeout=30))
         return self
 
-    def stop(self) -> int:
-        """Stop the server; the number of API calls it answered."""
+    def stop(self) -> tuple[int, int]:
+        """Stop the server; the API calls it answered, and the most at once."""
         self._stop.set()
-        calls = int(self._queue.get(timeout=30))
+        calls, peak = self._queue.get(timeout=30)
         self._process.join(timeout=10)
-        return calls
+        return int(calls), int(peak)
 
     def __exit__(self, *exc: object) -> None:
         if self._process.is_alive():
@@ -262,21 +282,24 @@ def _bench(args: argparse.Namespace, fake: FakeProcess) -> int:
     backend.clear()
     connection.close()  # the threads open their own
 
-    wall, outcomes = run_workers(tryon_ids, args.concurrency)
-    calls = fake.stop()
+    workers = args.workers or 2 * args.concurrency
+    wall, outcomes = run_workers(tryon_ids, workers)
+    calls, peak = fake.stop()
     jobs = len(tryon_ids)
     ideal = jobs * args.latency / args.concurrency
     print(f"jobs: {jobs} ({args.garments} garments x {args.models} models), "
-          f"latency {args.latency:g} s, concurrency {args.concurrency}, "
-          f"database {connection.vendor}")
+          f"latency {args.latency:g} s, concurrency {args.concurrency} "
+          f"(MAX_CONCURRENT_CALLS), {workers} worker threads, database {connection.vendor}")
+    print(f"provider calls in flight: at most {peak} (bound {args.concurrency})")
     print(f"queued in: {queued_in:.2f} s ({report.summary()})")
     print(f"outcomes: {outcomes}, provider calls: {calls}, "
           f"succeeded rows: {TryOn.objects.succeeded().count()}")
     print(f"throughput: {jobs / wall:.1f} jobs/s")
     print(f"wall: {wall:.2f} s")
     print(f"ideal: {ideal:.2f} s")
-    print(f"ratio: {wall / ideal:.3f}")
-    return 0 if outcomes.get("succeeded", 0) == jobs == calls else 1
+    print(f"ratio: {wall / ideal:.3f}" if ideal else "ratio: n/a (latency 0)")
+    ok = outcomes.get("succeeded", 0) == jobs == calls and peak <= args.concurrency
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests import images
 from tryon.compat import task_backends
@@ -15,6 +16,44 @@ from tryon.models import Garment, ModelPhoto
 from tryon.testing import FakeChangeClothesServer
 
 API_KEY = "sk-test-DO-NOT-LEAK-9f8e7d6c5b4a"
+
+
+class _RecordEverything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))  # includes any formatted traceback
+
+
+@pytest.fixture(autouse=True)
+def api_key_never_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Across every test: no log record (at any level) and no response carries the key."""
+    handler = _RecordEverything()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    responses: list[bytes] = []
+    original_request = Client.request
+
+    def recording_request(self: Client, **request: Any) -> Any:
+        response = original_request(self, **request)
+        if not getattr(response, "streaming", False):
+            responses.append(bytes(response.content) + str(response.headers).encode())
+        return response
+
+    monkeypatch.setattr(Client, "request", recording_request)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+    leaked_logs = [line for line in handler.lines if API_KEY in line]
+    assert not leaked_logs, f"API key in log records: {leaked_logs[:3]}"
+    assert not any(API_KEY.encode() in body for body in responses), "API key in a response"
 
 
 @pytest.fixture(autouse=True)
