@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -43,6 +44,9 @@ logger = logging.getLogger("tryon.concurrency")
 _POLL_INTERVAL = {TryOnSource.SHOPPER: 0.02, TryOnSource.STAFF: 0.05}
 _BULK_POLL_INTERVAL = 0.1
 _LEASE_MARGIN = 60  # seconds on top of the slowest legitimate call
+# Wakes this process's waiting threads the moment one of its own slots is freed; slots
+# freed by other processes are noticed by polling.
+_released = threading.Condition()
 
 
 class ProviderBusyError(TryOnError):
@@ -81,7 +85,8 @@ def acquire(source: str, *, wait: float | None = None) -> Lease:
                 f"(TRYON['MAX_CONCURRENT_CALLS'] is {max_calls()})."
             )
         # Jitter keeps waiting workers from polling in lockstep.
-        time.sleep(interval * random.uniform(0.5, 1.5))
+        with _released:
+            _released.wait(interval * random.uniform(0.5, 1.5))
 
 
 def try_acquire(source: str, numbers: Sequence[int] | None = None) -> Lease | None:
@@ -114,6 +119,8 @@ def release(lease: Lease | None) -> None:
     ProviderCallSlot.objects.filter(number=lease.number, holder=lease.holder).update(
         holder="", source="", leased_until=None
     )
+    with _released:
+        _released.notify_all()  # any of them may be the one allowed this slot
 
 
 def max_calls() -> int:
