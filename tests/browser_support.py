@@ -31,7 +31,11 @@ CHROMIUM_ARGS = [
 
 def chromium_path() -> str | None:
     """Debian's chromium (``TRYON_BROWSER`` overrides); None when it is not installed."""
-    for candidate in (os.environ.get("TRYON_BROWSER"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("TRYON_BROWSER"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -73,7 +77,9 @@ def _manage(*args: str) -> list[str]:
     return [sys.executable, str(EXAMPLE / "manage.py"), *args]
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def _wait_until_up(
+    url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -104,20 +110,34 @@ def serve_example_shop(workdir: Path) -> Iterator[Shop]:
     log = workdir / "shop.log"
     with log.open("ab") as out:
         for command in (("migrate", "--noinput"), ("shop_demo_data",)):
-            subprocess.run(_manage(*command), env=env, cwd=EXAMPLE, stdout=out, stderr=out, check=True, timeout=120)
+            subprocess.run(
+                _manage(*command),
+                env=env,
+                cwd=EXAMPLE,
+                stdout=out,
+                stderr=out,
+                check=True,
+                timeout=120,
+            )
     port = free_port()
     processes: list[subprocess.Popen[bytes]] = []
     with log.open("ab") as out:
         try:
             server = subprocess.Popen(
                 _manage("runserver", f"127.0.0.1:{port}", "--noreload"),
-                env=env, cwd=EXAMPLE, stdout=out, stderr=out,
+                env=env,
+                cwd=EXAMPLE,
+                stdout=out,
+                stderr=out,
             )
             processes.append(server)
             processes.append(
                 subprocess.Popen(
                     _manage("db_worker", "--interval", "0.1", "--no-startup-delay"),
-                    env=env, cwd=EXAMPLE, stdout=out, stderr=out,
+                    env=env,
+                    cwd=EXAMPLE,
+                    stdout=out,
+                    stderr=out,
                 )
             )
             base_url = f"http://127.0.0.1:{port}"

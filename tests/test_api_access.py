@@ -36,7 +36,9 @@ def detail_url(tryon_id: Any) -> str:
 
 
 def create(client: Any, garment: Any, preset: Any) -> Any:
-    return client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+    return client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
 
 
 def create_upload(client: Any, garment: Any, content: bytes | None = None) -> Any:
@@ -62,7 +64,9 @@ def test_another_session_gets_404_and_cannot_delete(fake, garment, preset, task_
     assert TryOn.objects.filter(pk=tryon_id).exists()
 
 
-def test_signed_in_users_own_their_tryons_and_staff_see_all(fake, garment, preset, task_queue, django_user_model):
+def test_signed_in_users_own_their_tryons_and_staff_see_all(
+    fake, garment, preset, task_queue, django_user_model
+):
     alice = django_user_model.objects.create_user("alice", password="x")
     bob = django_user_model.objects.create_user("bob", password="x")
     staff = django_user_model.objects.create_user("staff", password="x", is_staff=True)
@@ -80,6 +84,19 @@ def test_signed_in_users_own_their_tryons_and_staff_see_all(fake, garment, prese
     as_staff = APIClient()
     as_staff.force_authenticate(staff)
     assert as_staff.get(detail_url(tryon_id)).json()["id"] == tryon_id
+
+
+def test_signing_in_keeps_access_to_what_the_session_made(
+    fake, garment, preset, task_queue, django_user_model
+):
+    client = APIClient()
+    tryon_id = create(client, garment, preset).json()["id"]
+    anonymous_key = client.session.session_key
+    client.force_login(django_user_model.objects.create_user("frank", password="x"))
+    assert client.session.session_key != anonymous_key  # login cycles the key
+    assert client.get(detail_url(tryon_id)).status_code == 200
+    client.logout()  # flushes the session: nothing is remembered any more
+    assert client.get(detail_url(tryon_id)).status_code == 404
 
 
 def test_expired_tryon_is_gone_for_its_owner_before_cleanup(fake, garment, task_queue):
@@ -117,7 +134,9 @@ def test_csrf_is_enforced_for_anonymous_post_and_delete(fake, garment, preset, t
 
     token = _get_new_csrf_string()
     client.cookies["csrftoken"] = token
-    accepted = client.post(CREATE_URL, payload, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    accepted = client.post(
+        CREATE_URL, payload, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert accepted.status_code == 202, accepted.content
     tryon_id = accepted.json()["id"]
 
@@ -126,7 +145,9 @@ def test_csrf_is_enforced_for_anonymous_post_and_delete(fake, garment, preset, t
     assert forged.status_code == 403
     assert TryOn.objects.filter(pk=tryon_id).exists()
     # Nor may another origin, even with a token.
-    cross_origin = client.delete(detail_url(tryon_id), HTTP_X_CSRFTOKEN=token, HTTP_ORIGIN="https://evil.example")
+    cross_origin = client.delete(
+        detail_url(tryon_id), HTTP_X_CSRFTOKEN=token, HTTP_ORIGIN="https://evil.example"
+    )
     assert cross_origin.status_code == 403
     deleted = client.delete(detail_url(tryon_id), HTTP_X_CSRFTOKEN=token)
     assert deleted.status_code == 204
@@ -138,7 +159,9 @@ def test_csrf_is_enforced_for_signed_in_session_users(fake, garment, preset, dja
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     response = client.post(
-        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, content_type="application/json"
+        CREATE_URL,
+        {"garment": garment.pk, "model_photo": str(preset.pk)},
+        content_type="application/json",
     )
     assert response.status_code == 403
     assert TryOn.objects.count() == 0
@@ -217,14 +240,19 @@ def spend_paid_calls(fake: Any, task_queue: Any, count: int) -> None:
     assert set(run_queued(task_queue)) == {TryOnStatus.SUCCEEDED}
 
 
-def test_daily_cap_refuses_new_paid_tryons_with_a_clear_message(fake, garment, preset, task_queue, settings):
+def test_daily_cap_refuses_new_paid_tryons_with_a_clear_message(
+    fake, garment, preset, task_queue, settings
+):
     with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=2)):
         spend_paid_calls(fake, task_queue, 2)
         assert limits.paid_calls_today() == 2
         before = TryOn.objects.count()
         refused = create(APIClient(), garment, preset)
         assert refused.status_code == 503
-        assert refused.json() == {"detail": str(LimitExceededError.user_message), "code": "daily_limit"}
+        assert refused.json() == {
+            "detail": str(LimitExceededError.user_message),
+            "code": "daily_limit",
+        }
         assert 0 < int(refused["Retry-After"]) <= 86400 + 1
         assert TryOn.objects.count() == before
         assert task_queue.results == []
@@ -283,7 +311,9 @@ class FreeBackend(BaseBackend):
 
 
 @pytest.mark.parametrize("code", [10003, 10005, 10004, 30001, 10006])
-def test_failed_tryon_shows_the_error_class_message_not_the_provider_text(fake, garment, preset, task_queue, code):
+def test_failed_tryon_shows_the_error_class_message_not_the_provider_text(
+    fake, garment, preset, task_queue, code
+):
     client = APIClient()
     tryon_id = create(client, garment, preset).json()["id"]
     fake.fail_next(code, msg="SECRET-PROVIDER-DETAIL")
@@ -304,7 +334,9 @@ def test_internal_failure_shows_a_generic_message(fake, garment, preset, task_qu
     client = APIClient()
     tryon_id = create(client, garment, preset).json()["id"]
     TryOn.objects.filter(pk=tryon_id).update(
-        status=TryOnStatus.FAILED, error_code=None, error_message="Internal error: KeyError /srv/secret"
+        status=TryOnStatus.FAILED,
+        error_code=None,
+        error_message="Internal error: KeyError /srv/secret",
     )
     body = client.get(detail_url(tryon_id)).json()
     assert body["error"] == {"code": None, "message": str(ProviderError.user_message)}
@@ -318,12 +350,16 @@ def media_files(settings: Any) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
-def test_delete_removes_the_upload_its_tryons_and_their_files_at_once(fake, garment, task_queue, settings):
+def test_delete_removes_the_upload_its_tryons_and_their_files_at_once(
+    fake, garment, task_queue, settings
+):
     client = APIClient()
     first_id = create_upload(client, garment).json()["id"]
     photo = TryOn.objects.get(pk=first_id).model_photo
     second = make_garment("lower_body", name="Trousers")
-    second_id = client.post(CREATE_URL, {"garment": second.pk, "model_photo": str(photo.pk)}, format="json").json()["id"]
+    second_id = client.post(
+        CREATE_URL, {"garment": second.pk, "model_photo": str(photo.pk)}, format="json"
+    ).json()["id"]
     run_queued(task_queue)
     rows = list(TryOn.objects.filter(pk__in=[first_id, second_id]))
     names = {photo.image.name} | {n for r in rows for n in (r.result_image.name, r.mask_image.name)}
@@ -337,7 +373,9 @@ def test_delete_removes_the_upload_its_tryons_and_their_files_at_once(fake, garm
     assert client.get(detail_url(second_id)).status_code == 404
 
 
-def test_delete_keeps_a_result_file_another_tryon_shares(fake, garment, preset, task_queue, settings):
+def test_delete_keeps_a_result_file_another_tryon_shares(
+    fake, garment, preset, task_queue, settings
+):
     alice, bob = APIClient(), APIClient(REMOTE_ADDR="10.0.0.2")
     alice_id = create(alice, garment, preset).json()["id"]
     run_queued(task_queue)

@@ -25,9 +25,23 @@ def _fresh(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def succeeded(garment: Any, photo: Any, *, source: str = TryOnSource.PREVIEW, minutes_ago: int = 0, **kwargs: Any) -> TryOn:
+def succeeded(
+    garment: Any,
+    photo: Any,
+    *,
+    source: str = TryOnSource.PREVIEW,
+    minutes_ago: int = 0,
+    **kwargs: Any,
+) -> TryOn:
     finished = timezone.now() - timedelta(minutes=minutes_ago)
-    tryon = TryOn(garment=garment, model_photo=photo, status=TryOnStatus.SUCCEEDED, source=source, finished_at=finished, **kwargs)
+    tryon = TryOn(
+        garment=garment,
+        model_photo=photo,
+        status=TryOnStatus.SUCCEEDED,
+        source=source,
+        finished_at=finished,
+        **kwargs,
+    )
     tryon.result_image.save("r.webp", ContentFile(images.webp_bytes()), save=False)
     tryon.save()
     return tryon
@@ -36,18 +50,26 @@ def succeeded(garment: Any, photo: Any, *, source: str = TryOnSource.PREVIEW, mi
 def test_model_photos_lists_only_active_presets():
     alex = make_model_photo("Alex")
     make_model_photo("Retired", is_active=False)
-    make_model_photo("", is_preset=False, session_key="s1", expires_at=timezone.now() + timedelta(hours=1))
+    make_model_photo(
+        "", is_preset=False, session_key="s1", expires_at=timezone.now() + timedelta(hours=1)
+    )
     response = APIClient().get("/tryon/api/model-photos/")
     assert response.status_code == 200
     assert response.json() == [
-        {"id": str(alex.pk), "name": "Alex", "image_url": f"http://testserver/media/{alex.image.name}"}
+        {
+            "id": str(alex.pk),
+            "name": "Alex",
+            "image_url": f"http://testserver/media/{alex.image.name}",
+        }
     ]
 
 
 def test_previews_one_per_preset_model_preview_source_first(garment):
     alex, blair = make_model_photo("Alex"), make_model_photo("Blair")
     preview = succeeded(garment, alex, minutes_ago=10)
-    succeeded(garment, alex, source=TryOnSource.SHOPPER, minutes_ago=1, session_key="s")  # newer, not a preview
+    succeeded(
+        garment, alex, source=TryOnSource.SHOPPER, minutes_ago=1, session_key="s"
+    )  # newer, not a preview
     blair_shopper = succeeded(garment, blair, source=TryOnSource.SHOPPER, session_key="s")
     response = APIClient().get(f"/tryon/api/garments/{garment.pk}/previews/")
     assert response.status_code == 200
@@ -60,9 +82,13 @@ def test_previews_one_per_preset_model_preview_source_first(garment):
 
 def test_previews_never_show_uploads_failures_or_other_garments(garment):
     alex = make_model_photo("Alex")
-    upload = make_model_photo("", is_preset=False, session_key="s", expires_at=timezone.now() + timedelta(hours=1))
+    upload = make_model_photo(
+        "", is_preset=False, session_key="s", expires_at=timezone.now() + timedelta(hours=1)
+    )
     succeeded(garment, upload, source=TryOnSource.SHOPPER, session_key="s")
-    TryOn.objects.create(garment=garment, model_photo=alex, status=TryOnStatus.FAILED, error_code=10005)
+    TryOn.objects.create(
+        garment=garment, model_photo=alex, status=TryOnStatus.FAILED, error_code=10005
+    )
     TryOn.objects.create(garment=garment, model_photo=alex, status=TryOnStatus.PENDING)
     succeeded(make_garment(name="Other"), alex)
     retired = make_model_photo("Retired", is_active=False)
@@ -92,7 +118,16 @@ def test_openapi_schema_documents_the_endpoints_under_the_host_prefix():
     assert {"201", "202"} <= set(create["responses"])
     assert "multipart/form-data" in create["requestBody"]["content"]
     resource = schema["components"]["schemas"]["TryOn"]["properties"]
-    assert {"id", "status", "result_url", "mask_url", "seed", "error", "created_at", "finished_at"} <= set(resource)
+    assert {
+        "id",
+        "status",
+        "result_url",
+        "mask_url",
+        "seed",
+        "error",
+        "created_at",
+        "finished_at",
+    } <= set(resource)
     request_body = schema["components"]["schemas"]["TryOnCreateRequest"]["properties"]
     assert request_body["guidance_scale"]["maximum"] == 100
     assert request_body["num_inference_steps"]["maximum"] == 50

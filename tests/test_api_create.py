@@ -33,7 +33,9 @@ def client() -> APIClient:
     return APIClient()
 
 
-def upload(content: bytes, name: str = "me.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
+def upload(
+    content: bytes, name: str = "me.jpg", content_type: str = "image/jpeg"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
@@ -49,8 +51,12 @@ def upload_files(settings: Any) -> list[Path]:
 # -- success ---------------------------------------------------------------------------
 
 
-def test_preset_tryon_is_queued_202_then_polled_to_success(client, fake, garment, preset, task_queue):
-    response = client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+def test_preset_tryon_is_queued_202_then_polled_to_success(
+    client, fake, garment, preset, task_queue
+):
+    response = client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["status"] == "pending"
@@ -72,10 +78,16 @@ def test_preset_tryon_is_queued_202_then_polled_to_success(client, fake, garment
     assert fake.call_count == 1
 
 
-def test_identical_request_is_answered_201_from_the_existing_result(client, fake, garment, preset, task_queue):
-    first = client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+def test_identical_request_is_answered_201_from_the_existing_result(
+    client, fake, garment, preset, task_queue
+):
+    first = client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     run_queued(task_queue)
-    second = client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+    second = client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     assert second.status_code == 201
     body = second.json()
     assert body["status"] == "succeeded"
@@ -87,10 +99,16 @@ def test_identical_request_is_answered_201_from_the_existing_result(client, fake
     assert task_queue.results == []
 
 
-def test_upload_is_stored_normalised_owned_and_expiring(client, fake, garment, task_queue, settings):
+def test_upload_is_stored_normalised_owned_and_expiring(
+    client, fake, garment, task_queue, settings
+):
     response = client.post(
         CREATE_URL,
-        {"garment": garment.pk, "model_image": upload(images.gps_exif_jpeg(900, 1200)), "consent": "true"},
+        {
+            "garment": garment.pk,
+            "model_image": upload(images.gps_exif_jpeg(900, 1200)),
+            "consent": "true",
+        },
         format="multipart",
     )
     assert response.status_code == 202, response.content
@@ -125,11 +143,15 @@ def test_shopper_may_reuse_own_upload_by_id(client, fake, garment, task_queue):
     )
     photo_id = TryOn.objects.get(pk=first.json()["id"]).model_photo_id
     other = make_garment("lower_body", name="Blue trousers")
-    second = client.post(CREATE_URL, {"garment": other.pk, "model_photo": str(photo_id)}, format="json")
+    second = client.post(
+        CREATE_URL, {"garment": other.pk, "model_photo": str(photo_id)}, format="json"
+    )
     assert second.status_code == 202, second.content
     assert second.json()["model_photo"] == str(photo_id)
     # Another shopper cannot use that photo.
-    stranger = APIClient().post(CREATE_URL, {"garment": other.pk, "model_photo": str(photo_id)}, format="json")
+    stranger = APIClient().post(
+        CREATE_URL, {"garment": other.pk, "model_photo": str(photo_id)}, format="json"
+    )
     assert stranger.status_code == 400
     assert "model_photo" in stranger.json()
 
@@ -151,7 +173,12 @@ def test_prompt_mode_for_staff(client, fake, preset, task_queue, django_user_mod
     )
     assert response.status_code == 202, response.content
     tryon = TryOn.objects.get(pk=response.json()["id"])
-    assert (tryon.owner, tryon.seed, tryon.guidance_scale, tryon.num_inference_steps) == (staff, 42, 30, 20)
+    assert (tryon.owner, tryon.seed, tryon.guidance_scale, tryon.num_inference_steps) == (
+        staff,
+        42,
+        30,
+        20,
+    )
     assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
     assert fake.calls()[0].fields["prompt"] == "Help the model change into a blue striped shirt."
 
@@ -184,7 +211,10 @@ def post_upload(client: APIClient, garment: Any, content: bytes, **extra: Any) -
         ({"garment": "not-a-number", "model_photo": "PRESET"}, "garment"),
         ({"garment": "GARMENT"}, "model_photo"),  # neither photo nor upload
         ({"garment": "GARMENT", "model_photo": "not-a-uuid"}, "model_photo"),
-        ({"garment": "GARMENT", "model_photo": "00000000-0000-0000-0000-000000000000"}, "model_photo"),
+        (
+            {"garment": "GARMENT", "model_photo": "00000000-0000-0000-0000-000000000000"},
+            "model_photo",
+        ),
         ({"garment": "GARMENT", "model_photo": "PRESET", "prompt": "a hat"}, "prompt"),
         ({"garment": "GARMENT", "model_photo": "PRESET", "seed": 5}, "seed"),
         ({"model_photo": "PRESET", "prompt": "a hat"}, "prompt"),  # shoppers: no prompt mode
@@ -203,16 +233,22 @@ def test_bad_json_fields(client, fake, garment, preset, settings, data, field):
 
 def test_inactive_garment_is_refused(client, fake, preset, settings):
     hidden = make_garment(is_active=False)
-    response = client.post(CREATE_URL, {"garment": hidden.pk, "model_photo": str(preset.pk)}, format="json")
+    response = client.post(
+        CREATE_URL, {"garment": hidden.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     assert_refused(response, "garment", fake, settings, "cannot be tried on")
 
 
 def test_inactive_preset_and_other_shoppers_upload_are_refused(client, fake, garment, settings):
     retired = make_model_photo("Retired", is_active=False)
-    response = client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(retired.pk)}, format="json")
+    response = client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(retired.pk)}, format="json"
+    )
     assert response.status_code == 400 and "model_photo" in response.json()
     someone = make_model_photo("Someone", is_preset=False, session_key="other-session")
-    response = client.post(CREATE_URL, {"garment": garment.pk, "model_photo": str(someone.pk)}, format="json")
+    response = client.post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(someone.pk)}, format="json"
+    )
     assert response.status_code == 400 and "model_photo" in response.json()
     assert fake.call_count == 0 and TryOn.objects.count() == 0
 
@@ -302,7 +338,9 @@ def test_prompt_parameter_bounds_are_accepted(client, fake, preset, task_queue):
     assert response.status_code == 202, response.content
 
 
-def test_a_refused_create_leaves_no_file_when_it_fails_after_storing(client, fake, garment, settings, monkeypatch):
+def test_a_refused_create_leaves_no_file_when_it_fails_after_storing(
+    client, fake, garment, settings, monkeypatch
+):
     """A failure after the upload was written (here: the service) rolls everything back."""
     from tryon import services
 

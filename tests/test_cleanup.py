@@ -39,7 +39,9 @@ def media_files(settings: Any) -> set[str]:
 def shopper_upload(client: APIClient, garment: Any, content: bytes | None = None) -> TryOn:
     photo = SimpleUploadedFile("me.jpg", content or images.person_photo(), "image/jpeg")
     response = client.post(
-        CREATE_URL, {"garment": garment.pk, "model_image": photo, "consent": "true"}, format="multipart"
+        CREATE_URL,
+        {"garment": garment.pk, "model_image": photo, "consent": "true"},
+        format="multipart",
     )
     assert response.status_code in (201, 202), response.content
     return TryOn.objects.get(pk=response.json()["id"])
@@ -65,16 +67,22 @@ def test_ttl_setting_sets_the_expiry(fake, garment, task_queue):
     assert tryon.model_photo.expires_at == tryon.expires_at
 
 
-def test_cleanup_deletes_expired_photos_results_and_files_and_keeps_the_rest(fake, garment, preset, task_queue, settings):
+def test_cleanup_deletes_expired_photos_results_and_files_and_keeps_the_rest(
+    fake, garment, preset, task_queue, settings
+):
     old = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.1"), garment, images.person_photo(600, 900))
-    fresh = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.2"), garment, images.person_photo(640, 960))
+    fresh = shopper_upload(
+        APIClient(REMOTE_ADDR="10.0.0.2"), garment, images.person_photo(640, 960)
+    )
     preview = TryOn.objects.create(garment=garment, model_photo=preset, source="preview")
     from tryon.services import enqueue
 
     enqueue(str(preview.pk), "preview")
     run_queued(task_queue)
     old_files, fresh_files, preview_files = files_of(old), files_of(fresh), files_of(preview)
-    assert len(old_files) == 3 and (old_files | fresh_files | preview_files) <= media_files(settings)
+    assert len(old_files) == 3 and (old_files | fresh_files | preview_files) <= media_files(
+        settings
+    )
     expire(old)
 
     out = StringIO()
@@ -140,7 +148,9 @@ def test_cleanup_never_touches_presets_even_with_an_expiry(settings):
     assert preset.image.name in media_files(settings)
 
 
-def test_storage_errors_are_reported_and_the_rest_goes_on(fake, garment, task_queue, settings, monkeypatch):
+def test_storage_errors_are_reported_and_the_rest_goes_on(
+    fake, garment, task_queue, settings, monkeypatch
+):
     tryon = shopper_upload(APIClient(), garment)
     run_queued(task_queue)
     expire(tryon)

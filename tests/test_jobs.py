@@ -298,3 +298,34 @@ def test_recent_running_job_is_left_alone(fake, garment, preset, task_queue):
     TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=timezone.now())
     assert services.recover_stale(timedelta(minutes=15)) == 0
     assert task_queue.results == []
+
+
+def test_tryon_deleted_while_running_leaves_no_result_file(fake, garment, preset, task_queue, settings, monkeypatch):
+    tryon, _ = request(garment, preset)
+    from tryon import jobs
+
+    real_store = jobs._store_result
+
+    def store_then_shopper_deletes(row: TryOn, result: Any, backend: Any) -> None:
+        real_store(row, result, backend)
+        TryOn.objects.filter(pk=row.pk).delete()
+
+    monkeypatch.setattr(jobs, "_store_result", store_then_shopper_deletes)
+    run_queued(task_queue)
+    assert not TryOn.objects.filter(pk=tryon.pk).exists()
+    results_dir = Path(settings.MEDIA_ROOT) / "tryon" / "results"
+    assert not any(p.is_file() for p in results_dir.rglob("*"))
+
+
+def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(fake, garment, preset, task_queue):
+    from tryon.exceptions import DAILY_LIMIT_CODE, user_message_for
+
+    with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=0)):
+        tryon, _ = request(garment, preset)
+        run_queued(task_queue)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert tryon.error_code == DAILY_LIMIT_CODE
+    assert "DAILY_PAID_CALL_LIMIT" in tryon.error_message
+    assert "unavailable today" in user_message_for(tryon.error_code)
+    assert fake.calls() == []

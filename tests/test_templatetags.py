@@ -74,7 +74,9 @@ def test_widget_for_a_product_renders_button_dialog_and_assets(preset):
 
 def test_assets_and_strings_are_included_once_for_several_widgets(preset):
     first, second = linked_product("Red tee"), linked_product("Blue tee")
-    html = render("{% tryon_widget a %}{% tryon_widget b %}{% tryon_previews a %}", a=first, b=second)
+    html = render(
+        "{% tryon_widget a %}{% tryon_widget b %}{% tryon_previews a %}", a=first, b=second
+    )
     assert html.count("widget.js") == 1 and html.count("widget.css") == 1
     assert html.count('id="tryon-strings"') == 1
     ids = re.findall(r'class="tryon-widget" id="([^"]+)"', html)
@@ -82,7 +84,12 @@ def test_assets_and_strings_are_included_once_for_several_widgets(preset):
 
 
 def test_nothing_for_a_product_without_an_active_garment():
-    assert render("{% tryon_widget p %}{% tryon_previews p %}", p=Product.objects.create(name="Socks")).strip() == ""
+    assert (
+        render(
+            "{% tryon_widget p %}{% tryon_previews p %}", p=Product.objects.create(name="Socks")
+        ).strip()
+        == ""
+    )
     inactive = linked_product("Old tee", active=False)
     assert render("{% tryon_widget p %}{% tryon_previews p %}", p=inactive).strip() == ""
     assert render("{% tryon_widget p %}", p=None).strip() == ""
@@ -91,7 +98,10 @@ def test_nothing_for_a_product_without_an_active_garment():
 
 def test_garment_itself_and_the_garment_helper_tag(garment):
     assert "data-tryon-widget" in render("{% tryon_widget g %}", g=garment)
-    assert render("{% tryon_garment p as g %}{{ g.name }}", p=linked_product("Green dress")).strip() == "Green dress"
+    assert (
+        render("{% tryon_garment p as g %}{{ g.name }}", p=linked_product("Green dress")).strip()
+        == "Green dress"
+    )
 
 
 def test_without_presets_the_own_photo_is_chosen(garment):
@@ -102,9 +112,13 @@ def test_without_presets_the_own_photo_is_chosen(garment):
 
 def test_strings_are_translatable_json_and_the_js_has_no_english(garment):
     html = render("{% tryon_widget g %}", g=garment)
-    payload = re.search(r'<script id="tryon-strings" type="application/json">(.*?)</script>', html, re.S)
+    payload = re.search(
+        r'<script id="tryon-strings" type="application/json">(.*?)</script>', html, re.S
+    )
     assert payload is not None
-    assert json.loads(payload.group(1)) == {key: str(value) for key, value in widget_strings().items()}
+    assert json.loads(payload.group(1)) == {
+        key: str(value) for key, value in widget_strings().items()
+    }
     script = (STATIC_ROOT / "widget.js").read_text()
     for text in widget_strings().values():
         assert str(text) not in script
@@ -130,7 +144,9 @@ def test_sign_in_link_when_anonymous_shoppers_are_off(garment, django_user_model
 
 
 @pytest.mark.django_db(transaction=True)
-def test_widget_says_unavailable_today_when_the_daily_cap_is_reached(fake, garment, preset, task_queue):
+def test_widget_says_unavailable_today_when_the_daily_cap_is_reached(
+    fake, garment, preset, task_queue
+):
     from tryon import services
 
     with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=1)):
@@ -144,7 +160,13 @@ def test_widget_says_unavailable_today_when_the_daily_cap_is_reached(fake, garme
 
 
 def add_result(garment: Any, photo: Any, **kwargs: Any) -> TryOn:
-    tryon = TryOn(garment=garment, model_photo=photo, status=TryOnStatus.SUCCEEDED, finished_at=timezone.now(), **kwargs)
+    tryon = TryOn(
+        garment=garment,
+        model_photo=photo,
+        status=TryOnStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        **kwargs,
+    )
     tryon.result_image.save("r.webp", ContentFile(images.webp_bytes()), save=False)
     tryon.save()
     return tryon
@@ -154,7 +176,9 @@ def test_previews_show_each_preset_model_and_never_uploads(garment):
     alex, blair = make_model_photo("Alex"), make_model_photo("Blair")
     add_result(garment, alex, source=TryOnSource.PREVIEW, is_preview=True)
     add_result(garment, blair, source=TryOnSource.PREVIEW)
-    upload = make_model_photo("Shopper", is_preset=False, session_key="s", expires_at=timezone.now() + timedelta(hours=1))
+    upload = make_model_photo(
+        "Shopper", is_preset=False, session_key="s", expires_at=timezone.now() + timedelta(hours=1)
+    )
     private = add_result(garment, upload, source=TryOnSource.SHOPPER, session_key="s")
     html = render("{% tryon_previews g %}", g=garment)
     assert html.count("<figure") == 2

@@ -168,28 +168,28 @@ def fake_server() -> Iterator[FakeChangeClothesServer]:
 @postgres_only
 @pytest.mark.postgres
 @pytest.mark.worker
-def test_three_db_workers_run_each_of_120_jobs_exactly_once(pg_database, fake_server):
+def test_three_db_workers_run_each_of_100_jobs_exactly_once(pg_database, fake_server):
     fake_server.latency = 0.02
     tryon = tryon_settings_for(fake_server, MAX_CONCURRENT_CALLS=3, SHOPPER_RESERVED_CALLS=1)
     with override_settings(TRYON=tryon, TASKS=DB_TASKS):
         from django_tasks_db.models import DBTaskResult
 
-        garments = distinct_garments(120)
+        garments = distinct_garments(100)
         report = previews.queue_previews(garments, [preset_model()])
-        assert report.queued == 120
-        assert DBTaskResult.objects.count() == 120
+        assert report.queued == 100
+        assert DBTaskResult.objects.count() == 100
 
         env = worker_env(pg_database, tryon)
         workers = [start(db_worker(f"worker-{n}"), env) for n in range(3)]
         finish(workers)
 
         tryons = list(TryOn.objects.all())
-        assert len(tryons) == 120
+        assert len(tryons) == 100
         assert {t.status for t in tryons} == {TryOnStatus.SUCCEEDED}
         assert all(t.provider_calls == 1 and t.started_at for t in tryons)
         # One paid call per job, each for a different garment: nothing ran twice.
-        assert fake_server.call_count == 120
-        assert len(set(garment_hashes(fake_server))) == 120
+        assert fake_server.call_count == 100
+        assert len(set(garment_hashes(fake_server))) == 100
         tasks = list(DBTaskResult.objects.all())
         assert {t.status for t in tasks} == {"SUCCESSFUL"}
         assert all(len(t.worker_ids) == 1 for t in tasks)  # each claimed by one worker, once

@@ -132,9 +132,14 @@ class ProviderResponseError(ProviderError):
         return "unexpected provider response"
 
 
+#: django-tryon's own code (not the provider's) for a job refused by the daily cap.
+DAILY_LIMIT_CODE = 90001
+
+
 class LimitExceededError(TryOnError):
     """A shop-side cap (the store-wide daily limit) refuses a new paid call."""
 
+    code = DAILY_LIMIT_CODE
     user_message = _("Try-on is unavailable today. Please come back tomorrow.")
 
 
@@ -164,7 +169,16 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     20001: "The provider failed to process the try-on.",
     30001: "The provider says the API key is invalid: check TRYON['API_KEY'].",
     30002: "The provider says the request signature is invalid: check TRYON['API_KEY'].",
+    DAILY_LIMIT_CODE: "The shop's daily cap on paid calls (TRYON['DAILY_PAID_CALL_LIMIT']) "
+    "was reached; no provider call was made.",
 }
+
+
+def user_message_for(code: int | None) -> str:
+    """What a shopper is told about a try-on that failed with ``code``."""
+    if code == DAILY_LIMIT_CODE:
+        return str(LimitExceededError.user_message)
+    return str(ERROR_CLASSES.get(code or 0, ProviderError).user_message)
 
 
 def error_for_code(

@@ -20,7 +20,14 @@ from .conf import tryon_settings
 from .concurrency import provider_slot
 from .limits import check_paid_call_allowed
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
-from .exceptions import DownloadError, InvalidImageError, ProviderError, TryOnError
+from .exceptions import (
+    ERROR_DESCRIPTIONS,
+    DownloadError,
+    InvalidImageError,
+    LimitExceededError,
+    ProviderError,
+    TryOnError,
+)
 from .fingerprint import compute_fingerprint, prepared_image
 from .images import probe_image
 from .models import GenerationClaim, TryOn, TryOnStatus
@@ -126,6 +133,9 @@ def _generate(tryon: TryOn) -> Failure | None:
         _add_provider_calls(tryon, exc.attempts)
         logger.warning("Try-on %s failed: %s", tryon.pk, exc.describe())
         return Failure(exc.code, str(exc))
+    except LimitExceededError as exc:
+        logger.warning("Try-on %s not sent: the daily cap is reached", tryon.pk)
+        return Failure(exc.code, ERROR_DESCRIPTIONS[exc.code])
     except TryOnError as exc:
         logger.warning("Try-on %s failed: %s", tryon.pk, exc)
         return Failure(getattr(exc, "code", None), str(exc))
@@ -200,20 +210,24 @@ def _finish_succeeded(tryon: TryOn) -> None:
     tryon.error_code = None
     tryon.error_message = ""
     tryon.finished_at = timezone.now()
-    tryon.save(
-        update_fields=[
-            "status",
-            "result_image",
-            "mask_image",
-            "seed",
-            "cache_hit",
-            "is_preview",
-            "error_code",
-            "error_message",
-            "finished_at",
-            "updated_at",
-        ]
+    updated = TryOn.objects.filter(pk=tryon.pk).update(
+        status=tryon.status,
+        result_image=tryon.result_image.name,
+        mask_image=tryon.mask_image.name,
+        seed=tryon.seed,
+        cache_hit=tryon.cache_hit,
+        is_preview=tryon.is_preview,
+        error_code=None,
+        error_message="",
+        finished_at=tryon.finished_at,
+        updated_at=tryon.finished_at,
     )
+    if not updated:
+        # The shopper deleted the try-on while it ran: keep none of their picture.
+        from .privacy import delete_unreferenced_files
+
+        delete_unreferenced_files({tryon.result_image.name, tryon.mask_image.name} - {""})
+        return
     _send_finished(tryon)
 
 

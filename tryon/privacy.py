@@ -73,8 +73,10 @@ def delete_tryons(tryons: Iterable[TryOn]) -> DeletionReport:
         return report
     names = _file_names(rows)
     with transaction.atomic():
-        report.tryons = TryOn.objects.filter(pk__in=[row.pk for row in rows]).delete()[1].get(
-            TryOn._meta.label, 0
+        report.tryons = (
+            TryOn.objects.filter(pk__in=[row.pk for row in rows])
+            .delete()[1]
+            .get(TryOn._meta.label, 0)
         )
         transaction.on_commit(lambda: _delete_unreferenced(names, report))
     return report
@@ -139,6 +141,13 @@ def referenced_names(names: Iterable[str]) -> set[str]:
         used.update((result_name, mask_name))
     used.update(ModelPhoto.objects.filter(image__in=wanted).values_list("image", flat=True))
     return used & set(wanted)
+
+
+def delete_unreferenced_files(names: set[str]) -> DeletionReport:
+    """Delete those of ``names`` no row uses any more (a result stored for a deleted row)."""
+    report = DeletionReport()
+    _delete_unreferenced(names, report)
+    return report
 
 
 def _delete_unreferenced(names: set[str], report: DeletionReport) -> None:

@@ -19,7 +19,7 @@ from ..images import NormalizedImage
 from ..models import ModelPhoto, TryOn, TryOnSource
 from ..privacy import shopper_expiry
 from ..storage import get_storage
-from .ownership import current_shopper
+from .ownership import current_shopper, remember
 
 
 class DailyCapReached(LimitExceededError):
@@ -72,4 +72,5 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
         if saved_name:
             get_storage().delete(saved_name)
         raise
+    remember(request, tryon)
     return tryon, answered_now

@@ -16,7 +16,10 @@ from django.utils import timezone
 
 from ..models import ModelPhoto, TryOn
 
-_SESSION_MARKER = "tryon"
+_SESSION_IDS = "tryon_ids"
+# The session remembers the newest try-ons it made, so signing in (which gives the
+# session a new key) does not hide what the shopper made just before.
+_REMEMBERED = 50
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,24 @@ def current_shopper(request: Any, *, create_session: bool = False) -> Shopper | 
         if not create_session:
             return None
         # Marking the session modified makes SessionMiddleware send its cookie.
-        session[_SESSION_MARKER] = True
+        session.setdefault(_SESSION_IDS, [])
+        session.modified = True
         session.save()
     return Shopper(owner=None, session_key=session.session_key)
+
+
+def remember(request: Any, tryon: TryOn) -> None:
+    """Note in the session that it made ``tryon``."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        ids = [str(tryon.pk), *session.get(_SESSION_IDS, [])]
+        session[_SESSION_IDS] = ids[:_REMEMBERED]
+
+
+def _remembered(request: Any) -> list[str]:
+    session = getattr(request, "session", None)
+    ids = session.get(_SESSION_IDS, []) if session is not None else []
+    return [str(value) for value in ids if isinstance(value, str)]
 
 
 def _owned_by(shopper: Shopper) -> Q:
@@ -66,10 +84,11 @@ def visible_tryons(request: Any) -> Any:
     if is_staff(request):
         return rows
     shopper = current_shopper(request)
-    if shopper is None:
-        return rows.none()
+    owned = Q(pk__in=_remembered(request))
+    if shopper is not None:
+        owned |= _owned_by(shopper)
     not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    return rows.filter(_owned_by(shopper) & not_expired)
+    return rows.filter(owned & not_expired)
 
 
 def usable_model_photos(request: Any) -> Any:

@@ -55,7 +55,7 @@ def schema_view() -> Any:
     class TryOnSchemaView(SpectacularAPIView):
         custom_settings = {
             "TITLE": "django-tryon API",
-            "DESCRIPTION": "Virtual try-on: create, poll and delete try-ons; preset models; previews.",
+            "DESCRIPTION": "Virtual try-on: create, poll and delete try-ons; presets; previews.",
             "VERSION": __version__,
             # Separate request components, so the upload is documented as a binary file.
             "COMPONENT_SPLIT_REQUEST": True,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..conf import tryon_settings
-from ..exceptions import ERROR_CLASSES, InvalidImageError, ProviderError
+from ..exceptions import InvalidImageError, ProviderError, user_message_for
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
 from .ownership import is_staff, usable_model_photos
@@ -40,8 +41,7 @@ def public_error(tryon: TryOn) -> dict[str, Any] | None:
     """
     if tryon.status != TryOn.Status.FAILED:
         return None
-    error_class = ERROR_CLASSES.get(tryon.error_code or 0, ProviderError)
-    return {"code": tryon.error_code, "message": str(error_class.user_message)}
+    return {"code": tryon.error_code, "message": user_message_for(tryon.error_code)}
 
 
 class ModelPhotoField(serializers.PrimaryKeyRelatedField):
@@ -94,8 +94,6 @@ class TryOnCreateSerializer(serializers.Serializer):
         max_bytes = int(tryon_settings.MAX_UPLOAD_BYTES)
         if upload.size is not None and upload.size > max_bytes:
             # Refused before a byte is decoded.
-            from django.template.defaultfilters import filesizeformat
-
             raise serializers.ValidationError(
                 _("The file is larger than %(size)s.") % {"size": filesizeformat(max_bytes)}
             )
@@ -134,9 +132,7 @@ class TryOnCreateSerializer(serializers.Serializer):
         elif not has_photo and not has_upload:
             errors["model_photo"] = [_("Choose a model or upload a photo.")]
         if has_upload and not attrs.get("consent"):
-            errors["consent"] = [
-                _("Please agree to your photo being used to create the try-on.")
-            ]
+            errors["consent"] = [_("Please agree to your photo being used to create the try-on.")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

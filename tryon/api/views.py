@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Any
+from typing import Any, NoReturn
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -51,7 +50,7 @@ class TryOnCreateView(_TryOnAPIView):
     throttle_classes = [ShopperBurstThrottle, ShopperDailyThrottle]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
         raise exceptions.Throttled(
             wait=wait, detail=str(_("Too many try-ons. Please wait a moment and try again."))
         )
@@ -72,7 +71,9 @@ class TryOnCreateView(_TryOnAPIView):
             raise TryOnUnavailable(str(exc.user_message), exc.retry_after) from exc
         tryon.refresh_from_db()  # an inline task backend may have finished it already
         data = TryOnSerializer(tryon, context={"request": request}).data
-        location = request.build_absolute_uri(reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk}))
+        location = request.build_absolute_uri(
+            reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
+        )
         code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
         return Response(data, status=code, headers={"Location": location})
 
@@ -124,7 +125,7 @@ def garment_previews(garment: Garment) -> list[TryOn]:
         .select_related("model_photo")
         .order_by("-finished_at", "-created_at")[:_PREVIEW_CANDIDATES]
     )
-    best: OrderedDict[Any, TryOn] = OrderedDict()
+    best: dict[Any, TryOn] = {}
     for row in rows:
         current = best.get(row.model_photo_id)
         if current is None or (

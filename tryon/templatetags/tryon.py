@@ -83,7 +83,9 @@ def widget_strings() -> dict[str, str]:
         "statusPending": _("Waiting for the try-on to start…"),
         "statusRunning": _("Creating your try-on…"),
         "elapsed": _("%(seconds)s s"),
-        "errorNetwork": _("The try-on service could not be reached. Please check your connection and try again."),
+        "errorNetwork": _(
+            "The try-on service could not be reached. Please check your connection and try again."
+        ),
         "errorGeneric": _("The try-on could not be generated."),
         "errorForbidden": _("Your session has expired. Please reload the page and try again."),
         "errorChooseModel": _("Please choose a model or your own photo."),

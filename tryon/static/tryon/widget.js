@@ -32,7 +32,9 @@
     this.dialog.addEventListener("close", function () { self.opener.focus(); });
     this.dialog.addEventListener("keydown", function (event) { self.trapFocus(event); });
     this.dialog.addEventListener("click", function (event) { // a click on the backdrop
-      if (event.target === self.dialog) self.close();
+      var box = self.dialog.getBoundingClientRect();
+      if (event.target === self.dialog && (event.clientX < box.left || event.clientX > box.right ||
+          event.clientY < box.top || event.clientY > box.bottom)) self.close();
     });
     this.form.addEventListener("change", function (event) {
       if (event.target.hasAttribute("data-tryon-file") && event.target.files.length) {
