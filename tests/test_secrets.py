@@ -91,3 +91,34 @@ def _jpeg() -> bytes:
     from tests import images
 
     return images.person_photo()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_answers_and_pages_never_carry_the_key(fake, garment, preset, task_queue):
+    from importlib.util import find_spec
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.template import RequestContext, Template
+    from django.test import RequestFactory
+    from rest_framework.test import APIClient
+
+    fake.respond_next({"code": 30001, "msg": f"key {API_KEY} is not valid"}, status=200)
+    shopper = APIClient()
+    created = shopper.post("/tryon/api/tryons/", {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+    assert created.status_code == 202
+    run_queued(task_queue)
+    polled = shopper.get(created["Location"])
+    assert polled.json()["status"] == "failed"
+    assert polled.json()["error"]["code"] == 30001
+    pages = [created.content, polled.content, shopper.get("/tryon/api/model-photos/").content]
+    if find_spec("drf_spectacular"):
+        pages.append(shopper.get("/tryon/api/schema/").content)
+    request = RequestFactory().get("/product/")
+    request.session = SessionStore()
+    html = Template("{% load tryon %}{% tryon_widget g %}{% tryon_previews g %}").render(
+        RequestContext(request, {"g": garment})
+    )
+    assert "Try it on" in html
+    pages.append(html.encode())
+    assert not any(API_KEY.encode() in page for page in pages)
+    assert not TryOn.objects.filter(error_message__contains=API_KEY).exists()
