@@ -7,6 +7,8 @@ call is made: the garment, the model photo or upload (by its content, through
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat
@@ -87,6 +89,12 @@ class TryOnCreateSerializer(serializers.Serializer):
     num_inference_steps = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=50
     )
+
+    def validate_guidance_scale(self, value: float | None) -> float | None:
+        # NaN passes min/max comparisons; it must not reach a paid call.
+        if value is not None and not math.isfinite(value):
+            raise serializers.ValidationError(_("A valid number is required."))
+        return value
 
     def validate_model_image(self, upload: Any) -> NormalizedImage | None:
         if upload is None:
