@@ -142,6 +142,7 @@ PROMPT_CASES: list[tuple[str, dict[str, object], str]] = [
     ("guidance-zero", {"prompt": "Red shirt", "guidance_scale": 0}, "guidance_scale"),
     ("guidance-too-big", {"prompt": "Red shirt", "guidance_scale": 100.5}, "guidance_scale"),
     ("guidance-nan", {"prompt": "Red shirt", "guidance_scale": "NaN"}, "guidance_scale"),
+    ("guidance-infinite", {"prompt": "Red shirt", "guidance_scale": "1e999"}, "guidance_scale"),
     ("steps-zero", {"prompt": "Red shirt", "num_inference_steps": 0}, "num_inference_steps"),
     ("steps-too-many", {"prompt": "Red shirt", "num_inference_steps": 51}, "num_inference_steps"),
     ("prompt-and-garment", {"prompt": "Red shirt", "garment": GARMENT}, "prompt"),
