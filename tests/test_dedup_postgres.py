@@ -286,12 +286,6 @@ def test_forty_different_requests_created_and_run_concurrently_lose_and_duplicat
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs._run_taken looks for a result before it claims the fingerprint and not "
-    "after: a leader that finishes in between has released its claim, so the late job "
-    "claims and pays again (fix: look again once the claim is won)",
-)
 def test_a_job_that_claims_just_after_the_leader_finished_reuses_its_result(
     fake: FakeChangeClothesServer, monkeypatch: pytest.MonkeyPatch, task_queue: Any
 ) -> None:
@@ -314,3 +308,41 @@ def test_a_job_that_claims_just_after_the_leader_finished_reuses_its_result(
     late.refresh_from_db()
     assert late.reused_from_id == leader.pk
     assert fake.call_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_stepped_aside_for_a_late_claimer_is_handed_the_result(
+    fake: FakeChangeClothesServer, monkeypatch: pytest.MonkeyPatch, task_queue: Any
+) -> None:
+    """Three jobs: the leader has finished; ``late`` claims after it and finds its result;
+    ``waiting`` looked before the leader finished and tried to claim while ``late`` held
+    the claim, so it stepped aside, pending. ``late`` must hand it the result when it
+    lets go of the claim, as a leader does: nothing else would run it again.
+    """
+    garment, photo = make_garment(), make_model_photo()
+    leader, _ = services.request_tryon(garment=garment, model_photo=photo)
+    late, _ = services.request_tryon(garment=garment, model_photo=photo)
+    waiting, _ = services.request_tryon(garment=garment, model_photo=photo)
+    task_queue.clear()
+    assert execute_tryon(str(leader.pk)) == SUCCEEDED
+    real_look = jobs.find_reusable
+    looks: dict[object, int] = {}
+
+    def timed_looks(fingerprint: str, *, exclude: object = None) -> TryOn | None:
+        looks[exclude] = looks.get(exclude, 0) + 1
+        if looks[exclude] == 1 and exclude in (late.pk, waiting.pk):
+            return None  # this first look happened before the leader finished
+        if exclude == late.pk:  # late holds the claim: waiting runs now
+            assert execute_tryon(str(waiting.pk)) == TryOnStatus.PENDING  # stepped aside
+        return real_look(fingerprint, exclude=exclude)
+
+    monkeypatch.setattr(jobs, "find_reusable", timed_looks)
+    assert execute_tryon(str(late.pk)) == SUCCEEDED
+    assert looks[waiting.pk] == 1  # it did step aside, after one look
+    monkeypatch.setattr(jobs, "find_reusable", real_look)
+
+    waiting.refresh_from_db()
+    assert waiting.status == SUCCEEDED, "left pending with nobody to hand it the result"
+    assert waiting.reused_from_id == leader.pk
+    assert fake.call_count == 1
+    assert not GenerationClaim.objects.exists()

@@ -102,6 +102,14 @@ def _run_taken(tryon: TryOn) -> str:
         )
         return "waiting"
 
+    # A leader may have finished (and released its claim) between our first look and
+    # our claim: look once more before paying.
+    source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
+    if source is not None:
+        _release(tryon)
+        _succeed_from(tryon, source)
+        return TryOnStatus.SUCCEEDED
+
     try:
         failure = _generate(tryon)
         if failure is None:
