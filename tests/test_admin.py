@@ -280,3 +280,13 @@ def test_save_as_preset_skips_unfinished(admin_client, preset, task_queue):
     response = action(admin_client, "admin:tryon_tryon_changelist", "save_as_preset", [tryon])
     assert "no result yet" in " ".join(messages_of(admin_client.get(response["Location"])))
     assert ModelPhoto.objects.count() == 1
+
+
+def test_garment_admin_pages_still_work_with_the_preview_columns(admin_client, catalogue):
+    garments = catalogue["garments"]
+    assert admin_client.get(reverse(GARMENTS), {"q": "Red"}).status_code == 200
+    assert admin_client.get(reverse("admin:tryon_garment_add")).status_code == 200
+    response = action(admin_client, GARMENTS, "delete_selected", garments[:1], post="yes")
+    assert response.status_code == 302
+    assert not Garment.objects.filter(pk=garments[0].pk).exists()
+    assert Garment.objects.filter(pk=garments[1].pk).exists()

@@ -44,6 +44,8 @@ def test_offline_backend_needs_no_key(monkeypatch):
         ({"QUEUE_NAME": "elsewhere"}, "tryon.E009"),
         ({"TIMEOUT": 0}, "tryon.E010"),
         ({"MAX_RETRIES": -1}, "tryon.E010"),
+        ({"STALE_RUNNING_AFTER": 300}, "tryon.E011"),
+        ({"PROVIDER_SLOT_WAIT": 3600}, "tryon.E011"),
     ],
 )
 def test_each_misconfiguration_has_its_check(tryon, expected):

@@ -35,3 +35,10 @@ def test_settings_are_read_lazily():
 def test_unknown_attribute_is_an_error():
     with pytest.raises(AttributeError):
         tryon_settings.NOT_A_SETTING  # noqa: B018
+
+
+def test_none_is_a_value_except_for_environment_backed_keys(monkeypatch):
+    monkeypatch.setenv("TRYON_API_KEY", "env-key")
+    with override_settings(TRYON={"DAILY_PAID_CALL_LIMIT": None, "API_KEY": None}):
+        assert tryon_settings.DAILY_PAID_CALL_LIMIT is None
+        assert tryon_settings.API_KEY == "env-key"

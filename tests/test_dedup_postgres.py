@@ -324,7 +324,11 @@ def test_a_job_that_stepped_aside_for_a_late_claimer_is_handed_the_result(
     late, _ = services.request_tryon(garment=garment, model_photo=photo)
     waiting, _ = services.request_tryon(garment=garment, model_photo=photo)
     task_queue.clear()
+    others = TryOn.objects.filter(pk__in=[late.pk, waiting.pk])
+    # Their workers have taken them (so the leader hands them nothing) and looked once.
+    others.update(status=TryOnStatus.RUNNING)
     assert execute_tryon(str(leader.pk)) == SUCCEEDED
+    others.update(status=TryOnStatus.PENDING)  # for execute_tryon to take them again
     real_look = jobs.find_reusable
     looks: dict[object, int] = {}
 

@@ -17,9 +17,9 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from django.conf import settings as django_settings
@@ -90,7 +90,6 @@ class Scenario:
     gets: int | None = None  # result downloads the fake must receive, when checked
     message: str = ""  # a piece of the error message
     rare: bool = False  # slow: run once, not in the filler
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provider_calls(self) -> int:
@@ -113,8 +112,10 @@ def fake_steps(*steps: Callable[[FakeChangeClothesServer], None], **extra: Any) 
     return arrange
 
 
-def fail(code: int, times: int = 1, style: str = "body") -> Callable[[FakeChangeClothesServer], None]:
-    return lambda fake: fake.fail_next(code, times=times, style=style)  # type: ignore[arg-type]
+def fail(
+    code: int, times: int = 1, style: Literal["body", "status"] = "body"
+) -> Callable[[FakeChangeClothesServer], None]:
+    return lambda fake: fake.fail_next(code, times=times, style=style)
 
 
 def non_json(status: int, times: int = 1) -> Callable[[FakeChangeClothesServer], None]:
@@ -273,10 +274,6 @@ def distinct_tryons(count: int, model_photo: ModelPhoto, task_queue: Any) -> lis
     return tryons
 
 
-def api_posts(fake: FakeChangeClothesServer) -> int:
-    return fake.call_count
-
-
 def result_gets(fake: FakeChangeClothesServer) -> int:
     return sum(1 for r in fake.requests if r.method == "GET" and r.path.startswith("/results/"))
 
@@ -318,13 +315,13 @@ def test_200_mixed_faults_each_end_terminal_with_exactly_the_calls_the_policy_al
 
 
 def run_one(env: Env, tryon: TryOn, scenario: Scenario) -> None:
-    calls_before, gets_before = api_posts(env.fake), result_gets(env.fake)
+    calls_before, gets_before = env.fake.call_count, result_gets(env.fake)
     with scenario.arrange(env):
         outcome = execute_tryon(str(tryon.pk))
     tryon.refresh_from_db()
     where = f"{scenario.name} ({tryon.pk})"
     assert outcome == tryon.status == scenario.status, f"{where}: {tryon.error_message}"
-    assert api_posts(env.fake) - calls_before == scenario.calls, where
+    assert env.fake.call_count - calls_before == scenario.calls, where
     assert tryon.provider_calls == scenario.provider_calls, where
     gets = result_gets(env.fake) - gets_before
     if scenario.gets is not None:
@@ -386,11 +383,13 @@ def test_concurrent_jobs_under_a_burst_of_transient_faults_pay_exactly_once_per_
     """
     with fake_settings(fake):
         tryons = distinct_tryons(CONCURRENT_JOBS, preset, task_queue)
-    faults = [(500, "body"), (20001, "body"), (500, "status"), (10003, "body"), (20001, "status")]
+    faults: list[tuple[int, Literal["body", "status"]]] = [
+        (500, "body"), (20001, "body"), (500, "status"), (10003, "body"), (20001, "status")
+    ]
     queued = 0
     for i in range(40):
         code, style = faults[i % len(faults)]
-        fake.fail_next(code, style=style)  # type: ignore[arg-type]
+        fake.fail_next(code, style=style)
         queued += 1
     fake.fail_next_non_json(502, times=10)
     queued += 10

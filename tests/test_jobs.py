@@ -329,3 +329,22 @@ def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(fake, garment,
     assert "DAILY_PAID_CALL_LIMIT" in tryon.error_message
     assert "unavailable today" in user_message_for(tryon.error_code)
     assert fake.calls() == []
+
+
+def test_job_that_lost_its_row_while_waiting_for_a_slot_does_not_pay(fake, garment, preset, task_queue, monkeypatch):
+    from contextlib import contextmanager
+
+    from tryon import jobs
+
+    tryon, _ = request(garment, preset)
+
+    @contextmanager
+    def slow_slot(source: str) -> Any:
+        # Meanwhile recovery re-queued the row and another worker took it.
+        TryOn.objects.filter(pk=tryon.pk).update(started_at=timezone.now() + timedelta(seconds=5))
+        yield None
+
+    monkeypatch.setattr(jobs, "provider_slot", slow_slot)
+    assert execute_tryon(str(tryon.pk)) == TryOnStatus.RUNNING  # the other job's now
+    assert fake.calls() == []
+    assert GenerationClaim.objects.filter(fingerprint=tryon.fingerprint).exists()

@@ -47,7 +47,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     messages += _check_storage()
     messages += _check_tasks()
     messages += _check_numbers()
+    if not messages:
+        messages += _check_recovery_timing()
     return messages
+
+
+def _check_recovery_timing() -> list[checks.CheckMessage]:
+    # A job waiting for a provider slot, or in a call, must not look abandoned: recovery
+    # would re-queue it and the picture could be paid for twice.
+    from .concurrency import lease_duration
+
+    stale = float(tryon_settings.STALE_RUNNING_AFTER)
+    longest = max(float(tryon_settings.PROVIDER_SLOT_WAIT), lease_duration().total_seconds())
+    if stale <= longest:
+        return [
+            checks.Error(
+                f"TRYON['STALE_RUNNING_AFTER'] ({stale:g} s) must be longer than both "
+                f"TRYON['PROVIDER_SLOT_WAIT'] and the provider-slot lease ({longest:g} s).",
+                hint="Raise STALE_RUNNING_AFTER, or lower PROVIDER_SLOT_WAIT, TIMEOUT or "
+                "MAX_RETRIES.",
+                id="tryon.E011",
+            )
+        ]
+    return []
 
 
 def _check_backend() -> list[checks.CheckMessage]:

@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a provider-call slot stays leased if its worker dies mid-call; None: long
     # enough for the slowest legitimate call (TIMEOUT x attempts + backoff + a margin).
     "PROVIDER_SLOT_LEASE": None,
-    "PROVIDER_SLOT_WAIT": 30 * 60,  # seconds a job waits for a free slot before failing
+    "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
 }
 
 _ENVIRONMENT_FALLBACKS = {
@@ -67,9 +67,9 @@ class TryOnSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown tryon setting {name!r}")
         user = self._user_settings()
-        if name in user and user[name] is not None:
-            return user[name]
         env_name = _ENVIRONMENT_FALLBACKS.get(name)
+        if name in user and (user[name] is not None or env_name is None):
+            return user[name]  # None is a value (e.g. no daily cap) except for env-backed keys
         if env_name and os.environ.get(env_name):
             return os.environ[env_name]
         if name == "API_BASE_URL":

@@ -148,6 +148,9 @@ def normalize_image(
     max_side = _setting_or(max_side, "MAX_IMAGE_SIDE")
     min_side = _setting_or(min_side, "MIN_IMAGE_SIDE")
     data = _read_limited(source, _setting_or(max_bytes, "MAX_UPLOAD_BYTES"))
+    already = _already_normalized(data, max_side=max_side, min_side=min_side)
+    if already is not None:
+        return already
     with _open_checked(data) as img:
         original_format = _format_of(img)
         original_size = img.size
@@ -169,6 +172,61 @@ def normalize_image(
         original_format=original_format,
         original_width=original_size[0],
         original_height=original_size[1],
+    )
+
+
+# JPEG markers a normalised file may hold: JFIF header, tables, frame, scan.
+_CLEAN_JPEG_MARKERS = {0xE0, 0xDB, 0xC4, 0xDD, 0xC0, 0xC2, 0xDA}
+
+
+def _clean_jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a baseline or progressive 3-component JPEG with no metadata.
+
+    Walks the segment headers up to the scan: any EXIF/XMP (APP1), ICC profile (APP2),
+    Adobe (APP14), comment or other segment means the file is not clean: None.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    position, size = 2, None
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker not in _CLEAN_JPEG_MARKERS or length < 2:
+            return None
+        if marker in (0xC0, 0xC2):
+            segment = data[position + 4 : position + 2 + length]
+            if len(segment) < 6 or segment[5] != 3:  # 3 components: YCbCr, i.e. RGB
+                return None
+            size = (int.from_bytes(segment[3:5], "big"), int.from_bytes(segment[1:3], "big"))
+        if marker == 0xDA:
+            return size
+        position += 2 + length
+    return None
+
+
+def _already_normalized(data: bytes, *, max_side: int, min_side: int) -> NormalizedImage | None:
+    """``data`` itself, when it is already what normalisation would make of it.
+
+    Re-encoding a clean JPEG would only cost time and quality; it is still decoded in
+    full, so a truncated or corrupt file is refused as usual.
+    """
+    size = _clean_jpeg_size(data)
+    if size is None or max(size) > max_side or min(size) < min_side:
+        return None
+    with _open_checked(data) as img:
+        if img.mode != "RGB" or img.size != size:
+            return None
+        img.load()
+    return NormalizedImage(
+        content=data,
+        width=size[0],
+        height=size[1],
+        sha256=image_fingerprint(data),
+        original_format="JPEG",
+        original_width=size[0],
+        original_height=size[1],
     )
 
 

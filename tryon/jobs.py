@@ -39,6 +39,10 @@ logger = logging.getLogger("tryon.jobs")
 _MAX_HANDOFF_ROUNDS = 3
 
 
+class Superseded(Exception):
+    """The row was re-queued by recovery and taken by another job while this one waited."""
+
+
 @dataclass(frozen=True)
 class Failure:
     code: int | None
@@ -106,20 +110,30 @@ def _run_taken(tryon: TryOn) -> str:
     # our claim: look once more before paying.
     source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
     if source is not None:
-        _release(tryon)
-        _succeed_from(tryon, source)
+        try:
+            _succeed_from(tryon, source)
+        finally:
+            _release(tryon)
+        # Jobs that tried to claim while we held it stepped aside: hand them the result.
+        _hand_result_to_waiting(tryon)
         return TryOnStatus.SUCCEEDED
 
+    superseded = False
     try:
         failure = _generate(tryon)
         if failure is None:
             _finish_succeeded(tryon)
         else:
             _fail(tryon, failure)
+    except Superseded:
+        # Recovery gave the row to another job while we waited: it is that job's now.
+        superseded = True
+        return _status_of(str(tryon.pk))
     finally:
         # Released before the hand-off below, so a job stepping aside either sees no
         # claim (and looks again) or is still pending when we hand out the result.
-        _release(tryon)
+        if not superseded:
+            _release(tryon)
     if failure is None:
         _hand_result_to_waiting(tryon)
         return TryOnStatus.SUCCEEDED
@@ -134,6 +148,7 @@ def _generate(tryon: TryOn) -> Failure | None:
         if backend.is_paid:
             check_paid_call_allowed()
             with provider_slot(tryon.source):
+                _renew(tryon)
                 result = call_backend(tryon, backend)
         else:
             result = call_backend(tryon, backend)
@@ -292,6 +307,25 @@ def _hand_failure_to_waiting(tryon: TryOn, failure: Failure) -> None:
         if _take(str(waiting.pk)):
             waiting.refresh_from_db()
             _fail(waiting, failure)
+
+
+def _renew(tryon: TryOn) -> None:
+    """Restart the stale clock once a provider slot is ours, or stop if we lost the row.
+
+    Waiting for a slot can be long; if recovery meanwhile handed the row to another job,
+    paying now would pay twice.
+    """
+    now = timezone.now()
+    kept = TryOn.objects.filter(
+        pk=tryon.pk, status=TryOnStatus.RUNNING, started_at=tryon.started_at
+    ).update(started_at=now)
+    if not kept:
+        raise Superseded(str(tryon.pk))
+    tryon.started_at = now
+    if tryon.fingerprint:
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).update(
+            claimed_at=now
+        )
 
 
 def _claim(tryon: TryOn) -> bool:

@@ -80,7 +80,11 @@ def preset_models(ids: Iterable[object] | None = None) -> QuerySet[ModelPhoto]:
 
 
 def garments_for(queryset: QuerySet[Model]) -> QuerySet[Garment]:
-    """The garments of a Garment queryset, or those linked to a queryset of products."""
+    """The garments of a Garment queryset, or the active ones linked to products.
+
+    Garments picked one by one are previewed even if inactive (staff chose them); a
+    product's inactive garments are not.
+    """
     if queryset.model is Garment:
         return queryset  # type: ignore[return-value]
     content_type = ContentType.objects.get_for_model(queryset.model)

@@ -9,6 +9,7 @@ jobs whose worker died, and exits non-zero when any preview failed.
 
 from __future__ import annotations
 
+import argparse
 import time
 import uuid
 from collections import Counter
@@ -17,16 +18,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...conf import tryon_settings
-from ...models import Garment, TryOn, TryOnStatus
 from ... import previews
+from ...conf import tryon_settings
+from ...models import Garment, ModelPhoto, TryOn, TryOnStatus
 
 _BAR_WIDTH = 24
 _LINE_EVERY = 5.0  # seconds between progress lines when stdout is not a terminal
 
 
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
+def model_photo_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a model photo id (a UUID)") from exc
 
 
 class Command(BaseCommand):
@@ -43,7 +47,7 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true", help="every active garment")
         parser.add_argument(
             "--model-photo",
-            type=_uuid,
+            type=model_photo_id,
             nargs="+",
             metavar="ID",
             help="preset models (by id) to use; default: every active preset",
@@ -88,7 +92,7 @@ class Command(BaseCommand):
             raise CommandError(f"No garment with id {', '.join(map(str, missing))}.")
         return found
 
-    def _models(self, options: dict[str, Any]) -> list[Any]:
+    def _models(self, options: dict[str, Any]) -> list[ModelPhoto]:
         wanted = options["model_photo"]
         found = list(previews.preset_models(wanted))
         if wanted:
