@@ -27,7 +27,10 @@ def prepared_image(obj: Garment | ModelPhoto) -> bytes:
     Also records their hash on the row, so the next fingerprint needs no decoding.
     """
     with obj.image.open("rb") as handle:
-        normalised = normalize_image(handle.read())
+        stored = handle.read()
+    if obj.image_hash_name == obj.image.name and hashlib.sha256(stored).hexdigest() == obj.image_hash:
+        return stored  # already normalised and checked when its hash was recorded
+    normalised = normalize_image(stored)
     if obj.image_hash != normalised.sha256 or obj.image_hash_name != obj.image.name:
         obj.image_hash = normalised.sha256
         obj.image_hash_name = obj.image.name
