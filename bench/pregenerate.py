@@ -10,10 +10,11 @@ prints the wall time of the run, the ideal, and last ``ratio: X`` (wall / ideal)
 
     python bench/pregenerate.py --garments 100 --models 4 --latency 0.2 --concurrency 8
 
-- Workers: ``--workers`` (default 2 × C) forked processes, as ``db_worker``/``rqworker``
-  deployments run them; while C of them hold the provider slots, the others download and
-  store results, so the slots do not sit idle. ``--mode threads`` runs them as threads of
-  one process instead (the GIL then sets the pace, not the provider).
+- Workers: ``--workers`` forked processes, as ``db_worker``/``rqworker`` deployments
+  run them; default ⌈1.25 × C⌉: while C of them hold the provider slots, the others
+  download and store results (about a fifth of a job's time at L = 0.2 s), so the slots
+  do not sit idle, and no more than that, since the spare ones only compete for CPU.
+  ``--mode threads`` runs them as threads of one process instead (the GIL then shows).
 - The bound is checked, not assumed: the fake reports the most calls it had in flight.
 - Database: a fresh SQLite file (WAL) unless ``--database-url`` names another (a
   PostgreSQL URL creates, and afterwards drops, a scratch database on that server).
@@ -26,6 +27,7 @@ prints the wall time of the run, the ideal, and last ``ratio: X`` (wall / ideal)
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import os
 import shutil
@@ -57,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", type=int, default=8, help="C = MAX_CONCURRENT_CALLS (default 8)"
     )
-    parser.add_argument("--workers", type=int, default=None, help="default 2 x C")
+    parser.add_argument("--workers", type=int, default=None, help="default ceil(1.25 x C)")
     parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
@@ -406,7 +408,7 @@ def _bench(args: argparse.Namespace, fake: FakeProcess, media_root: str) -> int:
 
     call_command("migrate", verbosity=0)
     garments, models = make_catalogue(args.garments, args.models)
-    workers = args.workers or 2 * args.concurrency
+    workers = args.workers or math.ceil(1.25 * args.concurrency)
     jobs = args.garments * args.models
     ideal = jobs * args.latency / args.concurrency
     print(

@@ -70,7 +70,7 @@ def test_ttl_setting_sets_the_expiry(fake, garment, task_queue):
 def test_cleanup_deletes_expired_photos_results_and_files_and_keeps_the_rest(
     fake, garment, preset, task_queue, settings
 ):
-    old = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.1"), garment, images.person_photo(600, 900))
+    old = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.1"), garment, images.person_photo(620, 900))
     fresh = shopper_upload(
         APIClient(REMOTE_ADDR="10.0.0.2"), garment, images.person_photo(640, 960)
     )

@@ -199,3 +199,14 @@ def test_the_bound_holds_across_processes_and_shoppers_go_first(tmp_path: Path):
     bulk_waits = [start - asked for asked, start, _ in bulk_spans]
     assert max(shopper_waits) < 0.5
     assert sum(shopper_waits) < sum(bulk_waits)
+
+
+def test_waiting_jobs_poll_at_a_fraction_of_the_call_time(monkeypatch):
+    monkeypatch.setattr(concurrency, "_typical_hold", 0.2)  # calls of 0.2 s: look often
+    assert concurrency.poll_interval("preview") == pytest.approx(0.01)
+    assert concurrency.poll_interval("shopper") < concurrency.poll_interval("staff") < 0.01
+    monkeypatch.setattr(concurrency, "_typical_hold", 60.0)  # minute-long calls: rarely
+    assert concurrency.poll_interval("preview") == 1.0
+    assert concurrency.poll_interval("shopper") == pytest.approx(0.75)
+    concurrency._observe_hold(10.0)
+    assert concurrency._typical_hold == pytest.approx(50.0)

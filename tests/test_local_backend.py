@@ -104,7 +104,8 @@ def test_garment_photo_background_is_not_pasted(
         t.color_mask(img, NEAR_WHITE, 12),
         t.color_mask(band_of(person_pixels, category), NEAR_WHITE, 12),
     )
-    assert appeared.getbbox() is None
+    # A pasted background would be thousands of pixels; allow a few JPEG-ringing specks.
+    assert sum(1 for value in appeared.getdata() if value) <= 4
 
 
 def test_person_shows_through_gaps_inside_the_garment_outline(

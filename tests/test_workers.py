@@ -8,6 +8,7 @@ the suite's own SQLite database lives in memory.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import signal
@@ -209,8 +210,11 @@ def test_job_of_a_killed_worker_is_found_and_run_again(pg_database, fake_server)
     tryon = tryon_settings_for(
         fake_server,
         MAX_CONCURRENT_CALLS=1,
-        STALE_RUNNING_AFTER=1,
+        # Short, and in the order the tryon.E011 check asks for: a job is presumed lost
+        # only after it could have waited for a slot and held it to the end.
+        PROVIDER_SLOT_WAIT=1,
         PROVIDER_SLOT_LEASE=2,
+        STALE_RUNNING_AFTER=3,
     )
     with override_settings(TRYON=tryon, TASKS=DB_TASKS):
         [job] = [
@@ -228,8 +232,8 @@ def test_job_of_a_killed_worker_is_found_and_run_again(pg_database, fake_server)
         assert job.status == TryOnStatus.RUNNING  # lost, as far as anyone can tell
         assert ProviderCallSlot.objects.get(number=0).holder  # its slot is still leased
 
-        time.sleep(1.1)  # older than STALE_RUNNING_AFTER
-        call_command("tryon_recover", "--older-than", "1", stdout=open(os.devnull, "w"))
+        time.sleep(3.1)  # older than STALE_RUNNING_AFTER; the slot's lease has ended too
+        call_command("tryon_recover", stdout=io.StringIO())
         job.refresh_from_db()
         assert job.status == TryOnStatus.PENDING
 

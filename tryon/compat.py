@@ -10,13 +10,13 @@ try:  # Django >= 6.0
 
     TASKS_MODULE = "django.tasks"
 except ImportError:  # Django 5.2 with the backport
-    from django_tasks import task, task_backends  # type: ignore[no-redef]
+    from django_tasks import task, task_backends  # type: ignore[no-redef,assignment]
     from django_tasks.base import (  # type: ignore[no-redef]
         DEFAULT_TASK_PRIORITY,
         TASK_MAX_PRIORITY,
         TASK_MIN_PRIORITY,
     )
-    from django_tasks.exceptions import (  # type: ignore[no-redef]
+    from django_tasks.exceptions import (  # type: ignore[no-redef,assignment]
         InvalidTaskBackendError,
         InvalidTaskError,
     )

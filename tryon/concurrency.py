@@ -11,6 +11,8 @@ concurrent UPDATE of the same row can match, on PostgreSQL because the second on
 re-checks the WHERE clause after the first commits, on SQLite because writes are
 serialised. It frees the slot in ``finally``. A worker that dies mid-call cannot free
 it, so every lease has an expiry (``PROVIDER_SLOT_LEASE``) after which it is taken over.
+A job that finds every slot taken polls the table, at a small fraction of how long calls
+hold a slot, so a freed slot does not sit idle for long whatever the provider's latency.
 
 Shoppers before bulk runs: the first ``SHOPPER_RESERVED_CALLS`` slots are only ever
 taken by ``source="shopper"`` jobs, so a catalogue run can never occupy every slot, and
@@ -40,13 +42,19 @@ from .models import ProviderCallSlot, TryOnSource
 
 logger = logging.getLogger("tryon.concurrency")
 
-# Seconds between two looks for a free slot; shoppers look more often, so they win.
-_POLL_INTERVAL = {TryOnSource.SHOPPER: 0.02, TryOnSource.STAFF: 0.05}
-_BULK_POLL_INTERVAL = 0.1
+# How often a waiting job looks for a free slot: a fraction of how long a call holds
+# one (measured in this process), so a slot freed by another process sits idle for only
+# a few per cent of a call, while minute-long calls cost the database few polls.
+# Shoppers look twice as often as staff and four times as often as bulk runs.
+_POLL_SHARE = {TryOnSource.SHOPPER: 0.0125, TryOnSource.STAFF: 0.025}
+_BULK_POLL_SHARE = 0.05
+_POLL_BOUNDS = (0.005, 1.0)  # seconds
+_FIRST_HOLD_GUESS = 2.0  # seconds, until this process has seen a call
 _LEASE_MARGIN = 60  # seconds on top of the slowest legitimate call
 # Wakes this process's waiting threads the moment one of its own slots is freed; slots
 # freed by other processes are noticed by polling.
 _released = threading.Condition()
+_typical_hold = _FIRST_HOLD_GUESS  # moving average of how long this process holds a slot
 
 
 class ProviderBusyError(TryOnError):
@@ -63,10 +71,12 @@ class Lease:
 def provider_slot(source: str) -> Iterator[Lease | None]:
     """Hold one of the shop's provider-call slots while the body runs."""
     lease = acquire(source)
+    taken = time.monotonic()
     try:
         yield lease
     finally:
         release(lease)
+        _observe_hold(time.monotonic() - taken)
 
 
 def acquire(source: str, *, wait: float | None = None) -> Lease:
@@ -74,7 +84,6 @@ def acquire(source: str, *, wait: float | None = None) -> Lease:
     numbers = slot_numbers(source)
     limit = float(tryon_settings.PROVIDER_SLOT_WAIT) if wait is None else wait
     deadline = time.monotonic() + limit
-    interval = _POLL_INTERVAL.get(source, _BULK_POLL_INTERVAL)
     while True:
         lease = try_acquire(source, numbers)
         if lease is not None:
@@ -86,7 +95,7 @@ def acquire(source: str, *, wait: float | None = None) -> Lease:
             )
         # Jitter keeps waiting workers from polling in lockstep.
         with _released:
-            _released.wait(interval * random.uniform(0.5, 1.5))
+            _released.wait(poll_interval(source) * random.uniform(0.5, 1.5))
 
 
 def try_acquire(source: str, numbers: Sequence[int] | None = None) -> Lease | None:
@@ -121,6 +130,19 @@ def release(lease: Lease | None) -> None:
     )
     with _released:
         _released.notify_all()  # any of them may be the one allowed this slot
+
+
+def poll_interval(source: str) -> float:
+    """Seconds between two looks for a free slot, for a job of ``source``."""
+    share = _POLL_SHARE.get(source, _BULK_POLL_SHARE)
+    low, high = _POLL_BOUNDS
+    return min(high, max(low, share * _typical_hold))
+
+
+def _observe_hold(seconds: float) -> None:
+    global _typical_hold
+    # An exponential moving average: recent calls count most, one odd call little.
+    _typical_hold += 0.2 * (seconds - _typical_hold)
 
 
 def max_calls() -> int:

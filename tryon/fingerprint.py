@@ -33,7 +33,7 @@ def prepared_image(obj: Garment | ModelPhoto) -> bytes:
     normalised = normalize_image(stored)
     if obj.image_hash != normalised.sha256 or obj.image_hash_name != obj.image.name:
         obj.image_hash = normalised.sha256
-        obj.image_hash_name = obj.image.name
+        obj.image_hash_name = obj.image.name or ""
         type(obj).objects.filter(pk=obj.pk).update(
             image_hash=obj.image_hash, image_hash_name=obj.image_hash_name
         )

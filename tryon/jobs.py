@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -173,7 +174,7 @@ def _generate(tryon: TryOn) -> Failure | None:
     return None
 
 
-def find_reusable(fingerprint: str, *, exclude: object = None) -> TryOn | None:
+def find_reusable(fingerprint: str, *, exclude: Any = None) -> TryOn | None:
     """A succeeded TryOn of this fingerprint whose result file is still there."""
     if not fingerprint:
         return None
@@ -181,7 +182,7 @@ def find_reusable(fingerprint: str, *, exclude: object = None) -> TryOn | None:
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude)
     for candidate in candidates.exclude(result_image="").order_by("created_at")[:5]:
-        if candidate.result_image.storage.exists(candidate.result_image.name):
+        if candidate.result_image.storage.exists(candidate.result_image.name or ""):
             return candidate
     return None
 
@@ -249,7 +250,8 @@ def _finish_succeeded(tryon: TryOn) -> None:
         # The shopper deleted the try-on while it ran: keep none of their picture.
         from .privacy import delete_unreferenced_files
 
-        delete_unreferenced_files({tryon.result_image.name, tryon.mask_image.name} - {""})
+        names = {tryon.result_image.name or "", tryon.mask_image.name or ""}
+        delete_unreferenced_files(names - {""})
         return
     _send_finished(tryon)
 

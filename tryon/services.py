@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,11 @@ from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
 logger = logging.getLogger("tryon.services")
 
 # Shoppers wait on the page; catalogue previews can wait in the queue.
-PRIORITY_BY_SOURCE = {TryOnSource.SHOPPER: 10, TryOnSource.STAFF: 0, TryOnSource.PREVIEW: -10}
+PRIORITY_BY_SOURCE: dict[str, int] = {
+    TryOnSource.SHOPPER: 10,
+    TryOnSource.STAFF: 0,
+    TryOnSource.PREVIEW: -10,
+}
 
 
 def request_tryon(
@@ -126,7 +131,7 @@ def recover_stale(older_than: timedelta | None = None) -> int:
             )
         )
         for tryon_id, source in stale:
-            transaction.on_commit(lambda i=str(tryon_id), s=source: enqueue(i, s))
+            transaction.on_commit(partial(enqueue, str(tryon_id), source))
     if stale:
         logger.warning("Re-queued %d try-on jobs left behind by a stopped worker", len(stale))
     return len(stale)

@@ -46,7 +46,7 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
                     expires_at=shopper_expiry(),
                 )
                 photo.image.save("photo.jpg", ContentFile(upload.content), save=False)
-                saved_name = photo.image.name
+                saved_name = photo.image.name or ""
                 photo.save()
             else:
                 photo = data["model_photo"]

@@ -29,10 +29,12 @@ if HAS_SPECTACULAR:
 
 else:  # pragma: no cover - exercised only without the extra
 
-    def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:
         return lambda target: target
 
-    def extend_schema_field(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    def extend_schema_field(  # type: ignore[misc]
+        *args: Any, **kwargs: Any
+    ) -> Callable[[Any], Any]:
         return lambda target: target
 
 
