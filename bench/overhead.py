@@ -137,7 +137,7 @@ def plugin(garment_id: int, photo: bytes, poll: float) -> PluginRun:
 
     shopper = Client()
     upload = SimpleUploadedFile("me.jpg", photo, content_type="image/jpeg")
-    started, started_wall = time.perf_counter(), time.time()
+    started = time.perf_counter()
     response = shopper.post(
         CREATE_URL, {"garment": garment_id, "model_image": upload, "consent": "true"}
     )

@@ -15,7 +15,6 @@ from PIL import Image
 
 import tryon
 from tryon.client import (
-    CHANGE_CLOTHES_BY_PROMPT_PATH,
     CHANGE_CLOTHES_PATH,
     ChangeClothesClient,
     ProviderResult,

@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.storage import FileSystemStorage
 from django.core.files.storage import storages as storage_handler
 from django.db import connection
 from django.db.models import Sum
@@ -44,18 +43,6 @@ HANG = 1.5  # how long the fake sits on a request it was told to hang on
 NO_CAP = 1_000_000  # the daily cap is not under test (it would count refused attempts too)
 
 SUCCEEDED, FAILED = TryOnStatus.SUCCEEDED, TryOnStatus.FAILED
-
-
-class HalfWritingStorage(FileSystemStorage):
-    """Writes the first bytes of a result, then fails like a full disk."""
-
-    def _save(self, name: str, content: Any) -> str:
-        if "/results/" not in name:
-            return super()._save(name, content)
-        path = Path(self.path(name))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.read()[:10])
-        raise OSError(28, "No space left on device")
 
 
 @dataclass
@@ -165,7 +152,7 @@ def storage_fails() -> Arrange:
     @contextmanager
     def arrange(env: Env) -> Iterator[None]:
         flaky = {
-            "BACKEND": f"{__name__}.HalfWritingStorage",
+            "BACKEND": "tests.storages.HalfWritingStorage",
             "OPTIONS": {"location": str(env.flaky_root)},
         }
         with override_settings(STORAGES={**django_settings.STORAGES, "flaky": flaky}):

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
@@ -181,22 +180,10 @@ def test_result_download_failure_fails_cleanly(fake, garment, preset, task_queue
     assert not results_dir.exists() or not any(p.is_file() for p in results_dir.rglob("*"))
 
 
-class HalfWritingStorage(FileSystemStorage):
-    """Writes part of a result, then fails like a full disk."""
-
-    def _save(self, name: str, content: Any) -> str:
-        if "/results/" not in name:
-            return super()._save(name, content)
-        path = Path(self.path(name))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.read()[:10])
-        raise OSError(28, "No space left on device")
-
-
 def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, garment, preset, task_queue, settings, tmp_path):
     storages = {
         **settings.STORAGES,
-        "flaky": {"BACKEND": "tests.test_jobs.HalfWritingStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "flaky": {"BACKEND": "tests.storages.HalfWritingStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
     with override_settings(STORAGES=storages, TRYON=tryon_settings_for(fake, STORAGE="flaky")):
         from django.core.files.storage import storages as handler

@@ -317,7 +317,7 @@ class ChangeClothesClient:
             except ProviderError as exc:
                 self._log_failure(path, attempt, exc, time.monotonic() - started)
                 if not exc.transient or attempt > self.max_retries:
-                    raise _with_attempts(exc, attempt)
+                    raise _with_attempts(exc, attempt)  # noqa: B904 (re-raises exc itself)
                 self._backoff(attempt)
                 continue
             logger.info(

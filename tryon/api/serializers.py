@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..conf import tryon_settings
-from ..exceptions import InvalidImageError, ProviderError, user_message_for
+from ..exceptions import InvalidImageError, user_message_for
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
 from .ownership import is_staff, usable_model_photos

@@ -106,7 +106,7 @@ class Canvas:
 
     def dashed(self, points: Sequence[Point], colour: RGB, width: float = 1.5, dash: float = 7) -> None:
         """A stitched seam along the polyline ``points``."""
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
             length = math.hypot(x1 - x0, y1 - y0)
             steps = max(1, int(length // dash))
             for i in range(0, steps, 2):
