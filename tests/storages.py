@@ -11,6 +11,10 @@ from django.core.files.storage import FileSystemStorage
 class HalfWritingStorage(FileSystemStorage):
     """Writes the first bytes of a result, then fails like a full disk."""
 
+    def exists(self, name: str) -> bool:
+        # Never "already there": every result is written, so every result write fails.
+        return False if "/results/" in name else super().exists(name)
+
     def _save(self, name: str, content: Any) -> str:
         if "/results/" not in name:
             return super()._save(name, content)

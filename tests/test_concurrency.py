@@ -210,3 +210,21 @@ def test_waiting_jobs_poll_at_a_fraction_of_the_call_time(monkeypatch):
     assert concurrency.poll_interval("shopper") == pytest.approx(0.75)
     concurrency._observe_hold(10.0)
     assert concurrency._typical_hold == pytest.approx(50.0)
+
+
+def test_previews_go_to_the_bulk_queue_and_shoppers_to_theirs(fake, preset):
+    from tests.conftest import make_garment
+    from tryon import previews
+    from tryon.compat import TASKS_MODULE, task_backends
+
+    tasks = {
+        "default": {
+            "BACKEND": f"{TASKS_MODULE}.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "bulk"],
+        }
+    }
+    with override_settings(TASKS=tasks, TRYON=tryon_settings_for(fake, BULK_QUEUE_NAME="bulk")):
+        backend = task_backends["default"]
+        previews.queue_previews([make_garment()], [preset])
+        services.request_tryon(garment=make_garment("dresses", name="Dress"), model_photo=preset)
+        assert [r.task.queue_name for r in backend.results] == ["bulk", "default"]

@@ -51,7 +51,8 @@ class Env:
 
     fake: FakeChangeClothesServer
     refused_url: str  # a loopback port that is bound but not listening
-    flaky_root: Path  # where the half-writing storage puts its files
+    # MEDIA_ROOT: the half-writing storage reads the inputs there and fails on results.
+    flaky_root: Path
 
     @contextmanager
     def tryon(self, **extra: Any) -> Iterator[None]:
@@ -233,11 +234,11 @@ def job_plan(count: int, seed: int = 5) -> list[Scenario]:
 
 
 @pytest.fixture
-def env(fake: FakeChangeClothesServer, tmp_path: Path) -> Iterator[Env]:
+def env(fake: FakeChangeClothesServer, settings: Any) -> Iterator[Env]:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
         port = closed.getsockname()[1]
-        yield Env(fake=fake, refused_url=f"http://127.0.0.1:{port}", flaky_root=tmp_path / "flaky")
+        yield Env(fake=fake, refused_url=f"http://127.0.0.1:{port}", flaky_root=Path(settings.MEDIA_ROOT))
 
 
 def distinct_tryons(count: int, model_photo: ModelPhoto, task_queue: Any) -> list[TryOn]:
@@ -296,7 +297,16 @@ def test_200_mixed_faults_each_end_terminal_with_exactly_the_calls_the_policy_al
     assert TryOn.objects.filter(status=SUCCEEDED).count() == sum(s.status == SUCCEEDED for s in plan)
     assert not GenerationClaim.objects.exists()
     assert not ProviderCallSlot.objects.exclude(holder="").exists()
-    assert files_under(env.flaky_root) == []
+    # No half-written result: every stored result belongs to a row.
+    referenced = {
+        name
+        for pair in TryOn.objects.values_list("result_image", "mask_image")
+        for name in pair
+        if name
+    }
+    results = env.flaky_root / "tryon" / "results"
+    stored = {str(p.relative_to(env.flaky_root)) for p in results.rglob("*") if p.is_file()}
+    assert stored and stored <= referenced
     # Nothing queued is left over: a clean job now makes exactly one call.
     assert_leaves_nothing_queued(env, preset)
 

@@ -180,7 +180,7 @@ def test_result_download_failure_fails_cleanly(fake, garment, preset, task_queue
     assert not results_dir.exists() or not any(p.is_file() for p in results_dir.rglob("*"))
 
 
-def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, garment, preset, task_queue, settings, tmp_path):
+def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, task_queue, settings, tmp_path):
     storages = {
         **settings.STORAGES,
         "flaky": {"BACKEND": "tests.storages.HalfWritingStorage", "OPTIONS": {"location": str(tmp_path)}},
@@ -189,7 +189,7 @@ def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, garment, 
         from django.core.files.storage import storages as handler
 
         handler._storages.pop("flaky", None)
-        tryon, _ = request(garment, preset)
+        tryon, _ = request(make_garment(), make_model_photo())
         run_queued(task_queue)
     tryon.refresh_from_db()
     assert tryon.status == TryOnStatus.FAILED

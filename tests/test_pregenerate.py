@@ -218,3 +218,15 @@ def test_on_a_terminal_the_bar_is_redrawn_in_place(fake, task_queue, monkeypatch
     assert len(bars) == 3  # 0/2, 1/2, 2/2 on one line
     assert "1/2" in bars[1] and bars[2].startswith("[" + "#" * 24 + "] 100% 2/2")
     assert "\nSummary: 2 preview(s): 2 succeeded" in out
+
+
+def test_recover_leaves_pending_jobs_alone_unless_asked(fake, garment, preset, task_queue):
+    from tryon import services
+
+    tryon, _ = services.request_tryon(garment=garment, model_photo=preset)
+    task_queue.clear()  # say the queue lost it
+    TryOn.objects.filter(pk=tryon.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    call_command("tryon_recover", stdout=io.StringIO())
+    assert not task_queue.results  # a long bulk run's waiting rows are not enqueued again
+    call_command("tryon_recover", "--requeue-pending", stdout=io.StringIO())
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]

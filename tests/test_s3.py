@@ -87,15 +87,14 @@ def s3_storage(bucket: Any, moto_endpoint: str, fake: Any, monkeypatch: pytest.M
     }
     with override_settings(STORAGES=stores, TRYON=tryon_settings_for(fake, STORAGE=ALIAS)):
         storage = storages[ALIAS]
-        # A file field resolves its storage once, when models load; a shop whose STORAGE
-        # is S3 from the start has these fields on S3. Put them there for this test.
+        # The file fields follow TRYON["STORAGE"] (tryon.storage.ConfiguredStorage).
         for model, name in [
             (Garment, "image"),
             (ModelPhoto, "image"),
             (TryOn, "result_image"),
             (TryOn, "mask_image"),
         ]:
-            monkeypatch.setattr(model._meta.get_field(name), "storage", storage)
+            assert model._meta.get_field(name).storage.bucket_name == BUCKET
         yield storage
 
 

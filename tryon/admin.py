@@ -177,9 +177,12 @@ class PreviewModelsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Read per form, not at import: presets change while the site runs.
         presets = previews.preset_models()
-        self.fields["model_photos"].queryset = presets
-        self.fields["model_photos"].initial = list(presets.values_list("pk", flat=True))
+        field = self.fields["model_photos"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = presets
+        field.initial = list(presets.values_list("pk", flat=True))
 
 
 @admin.action(description=_("Generate try-on previews"))
@@ -443,7 +446,7 @@ def save_result_as_preset(tryon: TryOn, name: str = "") -> ModelPhoto:
     base = str(tryon.model_photo.name or _("Model"))
     label = tryon.prompt[:60] if tryon.prompt else str(tryon.garment or "")
     photo = ModelPhoto(name=(name or f"{base} – {label}")[:200], is_preset=True)
-    extension = posixpath.splitext(tryon.result_image.name)[1] or ".jpg"
+    extension = posixpath.splitext(tryon.result_image.name or "")[1] or ".jpg"
     photo.image.save(f"restyled{extension}", ContentFile(content), save=False)
     photo.save()
     return photo

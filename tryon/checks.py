@@ -164,15 +164,16 @@ def _check_tasks() -> list[checks.CheckMessage]:
                 id="tryon.E008",
             )
         ]
-    queue = tryon_settings.QUEUE_NAME
-    if backend.queues and queue not in backend.queues:
-        return [
-            checks.Error(
-                f"TRYON['QUEUE_NAME'] is {queue!r}, which TASKS[{alias!r}]['QUEUES'] "
-                "does not list.",
-                id="tryon.E009",
-            )
-        ]
+    for key in ("QUEUE_NAME", "BULK_QUEUE_NAME"):
+        queue = getattr(tryon_settings, key)
+        if queue and backend.queues and queue not in backend.queues:
+            return [
+                checks.Error(
+                    f"TRYON[{key!r}] is {queue!r}, which TASKS[{alias!r}]['QUEUES'] "
+                    "does not list.",
+                    id="tryon.E009",
+                )
+            ]
     return []
 
 

@@ -46,7 +46,7 @@ logger = logging.getLogger("tryon.concurrency")
 # one (measured in this process), so a slot freed by another process sits idle for only
 # a few per cent of a call, while minute-long calls cost the database few polls.
 # Shoppers look twice as often as staff and four times as often as bulk runs.
-_POLL_SHARE = {TryOnSource.SHOPPER: 0.0125, TryOnSource.STAFF: 0.025}
+_POLL_SHARE: dict[str, float] = {TryOnSource.SHOPPER: 0.0125, TryOnSource.STAFF: 0.025}
 _BULK_POLL_SHARE = 0.05
 _POLL_BOUNDS = (0.005, 1.0)  # seconds
 _FIRST_HOLD_GUESS = 2.0  # seconds, until this process has seen a call

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE": "default",
     "TASK_BACKEND": "default",
     "QUEUE_NAME": "default",
+    "BULK_QUEUE_NAME": None,  # queue for catalogue previews; None: QUEUE_NAME
     "UPLOAD_TO": "tryon",  # folder (in STORAGE) for photos and results
     "MAX_IMAGE_SIDE": 2048,  # long side of images sent to the provider
     "MAX_IMAGE_PIXELS": 50_000_000,  # decompression-bomb guard

@@ -14,6 +14,7 @@ from typing import Any
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import signals
@@ -340,9 +341,12 @@ def _claim(tryon: TryOn) -> bool:
         pass
     # A claim left by a worker that died is taken over once it is old enough.
     stale_before = timezone.now() - timedelta(seconds=_stale_after())
-    taken_over = GenerationClaim.objects.filter(
-        fingerprint=tryon.fingerprint, claimed_at__lt=stale_before
-    ).update(tryon=tryon, claimed_at=timezone.now())
+    # So is our own claim, left when this very job's worker died and it was re-queued.
+    taken_over = (
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint)
+        .filter(Q(claimed_at__lt=stale_before) | Q(tryon=tryon))
+        .update(tryon=tryon, claimed_at=timezone.now())
+    )
     return taken_over == 1
 
 

@@ -12,12 +12,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import get_storage, upload_path
+from .storage import configured_storage, upload_path
 
 
 def _storage() -> Any:
-    # A callable, so the STORAGE alias is read when files are touched, not at import.
-    return get_storage()
+    # A callable (so migrations name no storage) returning a proxy that follows TRYON.
+    return configured_storage
 
 
 def garment_upload_to(instance: models.Model, filename: str) -> str:

@@ -92,7 +92,12 @@ def enqueue(tryon_id: str, source: str = TryOnSource.SHOPPER) -> None:
         raise ImproperlyConfigured(
             f"TRYON['TASK_BACKEND'] is {alias!r}, which is not an alias in settings.TASKS."
         ) from exc
-    options: dict[str, Any] = {"backend": alias, "queue_name": tryon_settings.QUEUE_NAME}
+    queue_name = tryon_settings.QUEUE_NAME
+    if source == TryOnSource.PREVIEW and tryon_settings.BULK_QUEUE_NAME:
+        # Catalogue runs on a queue of their own: on a backend without priorities (RQ),
+        # workers that list the shoppers' queue first still serve shoppers first.
+        queue_name = tryon_settings.BULK_QUEUE_NAME
+    options: dict[str, Any] = {"backend": alias, "queue_name": queue_name}
     if backend.supports_priority:
         options["priority"] = PRIORITY_BY_SOURCE.get(source, 0)
     run_tryon.using(**options).enqueue(tryon_id)
@@ -112,24 +117,34 @@ def retry(tryon: TryOn) -> bool:
     return bool(updated)
 
 
-def recover_stale(older_than: timedelta | None = None) -> int:
+def recover_stale(older_than: timedelta | None = None, *, requeue_pending: bool = False) -> int:
     """Re-queue jobs a dead worker left behind; the number re-queued.
 
-    A ``running`` row older than ``STALE_RUNNING_AFTER`` is presumed abandoned and set
-    back to ``pending``; every ``pending`` row that old is enqueued again. Enqueueing
-    twice is harmless: only one job can take a pending row.
+    A ``running`` row older than ``STALE_RUNNING_AFTER`` is presumed abandoned, set back
+    to ``pending`` and enqueued again. With ``requeue_pending`` every ``pending`` row that
+    old is enqueued again too (after the queue itself lost its tasks): not by default,
+    since in a long catalogue run thousands of rows wait in the queue legitimately, and
+    a periodic run would enqueue each of them again every time. Enqueueing twice is
+    harmless otherwise: only one job can take a pending row.
     """
-    age = older_than or timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
-    cutoff = timezone.now() - age
+    if older_than is None:  # not `or`: timedelta(0) is a valid age
+        older_than = timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
+    cutoff = timezone.now() - older_than
     with transaction.atomic():
-        TryOn.objects.filter(status=TryOnStatus.RUNNING, started_at__lt=cutoff).update(
-            status=TryOnStatus.PENDING, started_at=None
-        )
         stale = list(
-            TryOn.objects.filter(status=TryOnStatus.PENDING, created_at__lt=cutoff).values_list(
+            TryOn.objects.filter(status=TryOnStatus.RUNNING, started_at__lt=cutoff).values_list(
                 "pk", "source"
             )
         )
+        TryOn.objects.filter(
+            pk__in=[pk for pk, _ in stale], status=TryOnStatus.RUNNING, started_at__lt=cutoff
+        ).update(status=TryOnStatus.PENDING, started_at=None)
+        if requeue_pending:
+            stale += list(
+                TryOn.objects.filter(status=TryOnStatus.PENDING, created_at__lt=cutoff)
+                .exclude(pk__in=[pk for pk, _ in stale])
+                .values_list("pk", "source")
+            )
         for tryon_id, source in stale:
             transaction.on_commit(partial(enqueue, str(tryon_id), source))
     if stale:

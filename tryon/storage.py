@@ -11,9 +11,14 @@ import logging
 import posixpath
 import uuid
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import InvalidStorageError, Storage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 from .conf import tryon_settings
 
@@ -30,6 +35,27 @@ def get_storage() -> Storage:
         raise ImproperlyConfigured(
             f"TRYON['STORAGE'] is {alias!r}, which is not an alias in settings.STORAGES."
         ) from exc
+
+
+class ConfiguredStorage(LazyObject):
+    """What the models' file fields use: the storage ``TRYON["STORAGE"]`` names.
+
+    A file field resolves its storage once, when models load; this proxy resolves the
+    alias on first use and again whenever ``TRYON`` or ``STORAGES`` change (tests,
+    ``override_settings``), so fields and jobs always agree on where files live.
+    """
+
+    def _setup(self) -> None:
+        self._wrapped = get_storage()
+
+
+configured_storage: Any = ConfiguredStorage()
+
+
+@receiver(setting_changed)
+def _forget_configured_storage(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("TRYON", "STORAGES"):
+        configured_storage._wrapped = empty
 
 
 def upload_path(folder: str, filename: str) -> str:
@@ -69,7 +95,6 @@ def save_content_addressed(folder: str, content: bytes, extension: str) -> str:
 
 def _delete_quietly(storage: Storage, name: str) -> None:
     try:
-        if storage.exists(name):
-            storage.delete(name)
+        storage.delete(name)  # storages treat a missing name as already deleted
     except Exception:  # the original error matters more than this cleanup's
         logger.warning("Could not remove partly written file %s", name, exc_info=True)
