@@ -137,9 +137,10 @@ class FakeProcess:
 
 
 def configure(database: dict[str, Any], media_root: str, fake_url: str, concurrency: int) -> None:
+    from importlib.util import find_spec
+
     import django
     from django.conf import settings
-    from importlib.util import find_spec
 
     builtin_tasks = find_spec("django.tasks") is not None
     settings.configure(

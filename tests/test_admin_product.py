@@ -19,7 +19,11 @@ from django.urls import path, reverse
 from tests import images
 from tests.conftest import make_model_photo, run_queued
 from tests.shop.models import Product
-from tryon.admin import GarmentInline, generate_tryon_previews, retry_failed_tryon_previews
+from tryon.admin import (
+    GarmentInline,
+    generate_tryon_previews,
+    retry_failed_tryon_previews,
+)
 from tryon.models import Garment, TryOn, TryOnStatus
 
 shop_site = admin.AdminSite(name="shop_admin")

@@ -289,7 +289,10 @@ def test_daily_cap_counts_only_todays_calls(fake, garment, preset, task_queue):
     with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=1)):
         spend_paid_calls(fake, task_queue, 1)
         assert limits.daily_cap_reached()
-        TryOn.objects.update(started_at=limits.start_of_today() - timedelta(minutes=1))
+        from tryon.models import DailyUsage
+
+        yesterday = limits.start_of_today().date() - timedelta(days=1)
+        DailyUsage.objects.update(day=yesterday)
         assert not limits.daily_cap_reached()
         assert create(APIClient(), garment, preset).status_code == 202
 
@@ -390,3 +393,24 @@ def test_delete_keeps_a_result_file_another_tryon_shares(
 
     assert bob.delete(bob_response["Location"]).status_code == 204
     assert result_name not in media_files(settings)
+
+
+def test_deleting_tryons_does_not_give_back_spent_calls(fake, garment, preset, task_queue):
+    with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=1)):
+        client = APIClient(REMOTE_ADDR="10.9.9.8")
+        created = create(client, garment, preset)
+        run_queued(task_queue)
+        assert limits.daily_cap_reached()
+        assert client.delete(detail_url(created.json()["id"])).status_code == 204
+        TryOn.objects.all().delete()
+        assert limits.paid_calls_today() == 1
+        assert create(client, make_garment(name="other"), preset).status_code == 503
+
+
+def test_forged_forwarded_for_does_not_escape_the_throttle(fake, garment, preset, task_queue):
+    with override_settings(TRYON=tryon_settings_for(fake, BURST_RATE="2/min")):
+        statuses = []
+        for index in range(4):
+            client = APIClient(REMOTE_ADDR="10.7.7.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
+            statuses.append(create(client, make_garment(name=f"x{index}"), preset).status_code)
+    assert statuses == [202, 202, 429, 429]

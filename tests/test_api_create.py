@@ -14,7 +14,12 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from tests import images
-from tests.conftest import make_garment, make_model_photo, run_queued, tryon_settings_for
+from tests.conftest import (
+    make_garment,
+    make_model_photo,
+    run_queued,
+    tryon_settings_for,
+)
 from tryon.models import ModelPhoto, TryOn, TryOnStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from tests import images
-from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, Shop, chromium_path, serve_example_shop
+from tests.browser_support import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    Shop,
+    chromium_path,
+    serve_example_shop,
+)
 
 CHROMIUM = chromium_path()
 

@@ -186,3 +186,23 @@ def test_deletion_rolled_back_keeps_the_files(fake, garment, task_queue, setting
             raise Abort
     assert TryOn.objects.filter(pk=tryon.pk).exists()
     assert names <= media_files(settings)
+
+
+def test_files_follow_rows_deleted_outside_the_app(fake, garment, task_queue, settings, django_user_model):
+    user = django_user_model.objects.create_user("shopper", password="x")
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(
+        "/tryon/api/tryons/",
+        {"garment": garment.pk, "model_image": SimpleUploadedFile("me.jpg", images.person_photo(630, 900), "image/jpeg"), "consent": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 202
+    run_queued(task_queue)
+    tryon = TryOn.objects.get(pk=response.json()["id"])
+    own_files = files_of(tryon)
+    assert own_files and own_files <= media_files(settings)
+    user.delete()  # the photos and try-ons cascade; no tryon code is asked
+    assert not TryOn.objects.filter(pk=tryon.pk).exists()
+    assert not (own_files & media_files(settings))
+    assert garment.image.storage.exists(garment.image.name)  # not the shop's own files

@@ -16,7 +16,13 @@ from django.utils import timezone
 from tests.conftest import run_queued, tryon_settings_for
 from tests.test_workers import ROOT, sqlite_database, worker_env
 from tryon import concurrency, services
-from tryon.concurrency import ProviderBusyError, acquire, provider_slot, release, try_acquire
+from tryon.concurrency import (
+    ProviderBusyError,
+    acquire,
+    provider_slot,
+    release,
+    try_acquire,
+)
 from tryon.models import ProviderCallSlot, TryOn, TryOnStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

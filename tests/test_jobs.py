@@ -14,7 +14,12 @@ from django.utils import timezone
 from PIL import Image
 
 from tests import images
-from tests.conftest import make_garment, make_model_photo, run_queued, tryon_settings_for
+from tests.conftest import (
+    make_garment,
+    make_model_photo,
+    run_queued,
+    tryon_settings_for,
+)
 from tryon import services, signals
 from tryon.jobs import execute_tryon
 from tryon.models import GenerationClaim, TryOn, TryOnStatus

@@ -17,7 +17,12 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone, translation
 
 from tests import images
-from tests.conftest import make_garment, make_model_photo, run_queued, tryon_settings_for
+from tests.conftest import (
+    make_garment,
+    make_model_photo,
+    run_queued,
+    tryon_settings_for,
+)
 from tests.shop.models import Product
 from tryon.models import TryOn, TryOnSource, TryOnStatus
 from tryon.templatetags.tryon import widget_strings

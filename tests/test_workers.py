@@ -32,7 +32,14 @@ from django.test import override_settings
 from tests import images
 from tests.conftest import API_KEY, tryon_settings_for
 from tryon import previews
-from tryon.models import Garment, GenerationClaim, ModelPhoto, ProviderCallSlot, TryOn, TryOnStatus
+from tryon.models import (
+    Garment,
+    GenerationClaim,
+    ModelPhoto,
+    ProviderCallSlot,
+    TryOn,
+    TryOnStatus,
+)
 from tryon.testing import FakeChangeClothesServer
 
 ROOT = Path(__file__).resolve().parent.parent

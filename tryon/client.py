@@ -39,6 +39,7 @@ from .exceptions import (
     ProviderConfigurationError,
     ProviderError,
     ProviderInvalidInputError,
+    ProviderNoAnswerError,
     ProviderResponseError,
     TransientProviderError,
     TryOnConfigurationError,
@@ -67,6 +68,16 @@ _TRANSIENT_TRANSPORT_ERRORS: tuple[type[httpx.HTTPError], ...] = (
     httpx.TimeoutException,  # connect, read, write and pool timeouts
     httpx.NetworkError,  # connection refused or reset
     httpx.RemoteProtocolError,  # server disconnected without a response
+)
+# Of those, the ones after which a paid POST may have reached the provider (it was sent,
+# then the answer never came): repeating it could pay twice, so it is not repeated.
+# Downloads (GETs) cost nothing and are retried after any of them.
+_MAYBE_DELIVERED_ERRORS: tuple[type[httpx.HTTPError], ...] = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
 )
 
 _DATA_URI_RE = re.compile(
@@ -336,6 +347,12 @@ class ChangeClothesClient:
         }
         try:
             response = self._http.post(url, content=body, headers=headers)
+        except _MAYBE_DELIVERED_ERRORS as exc:
+            raise ProviderNoAnswerError(
+                f"The provider at {_redact_url(self.base_url)} did not answer "
+                f"({type(exc).__name__}); the call may have been charged, so it is not "
+                "repeated."
+            ) from exc
         except _TRANSIENT_TRANSPORT_ERRORS as exc:
             raise TransientProviderError(
                 f"Could not get an answer from the provider at {_redact_url(self.base_url)}: "

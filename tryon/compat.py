@@ -4,7 +4,11 @@ from __future__ import annotations
 
 try:  # Django >= 6.0
     from django.tasks import task, task_backends
-    from django.tasks.base import DEFAULT_TASK_PRIORITY, TASK_MAX_PRIORITY, TASK_MIN_PRIORITY
+    from django.tasks.base import (
+        DEFAULT_TASK_PRIORITY,
+        TASK_MAX_PRIORITY,
+        TASK_MIN_PRIORITY,
+    )
     from django.tasks.exceptions import InvalidTask as InvalidTaskError
     from django.tasks.exceptions import InvalidTaskBackend as InvalidTaskBackendError
 

@@ -124,6 +124,19 @@ class TransientProviderError(ProviderError):
         return "temporary provider failure"
 
 
+class ProviderNoAnswerError(ProviderError):
+    """The request was sent but no answer came (a read timeout, a dropped connection).
+
+    Not retried: the provider may have done (and charged for) the work.
+    """
+
+    user_message = TransientProviderError.user_message
+
+    @property
+    def label(self) -> str:
+        return "no answer from the provider"
+
+
 class ProviderResponseError(ProviderError):
     """An answer that breaks the documented format (say, a 200 with no result URL)."""
 

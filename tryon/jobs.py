@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from . import signals
-from .conf import tryon_settings
-from .concurrency import provider_slot
-from .limits import check_paid_call_allowed
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
+from .concurrency import provider_slot
+from .conf import tryon_settings
 from .exceptions import (
     ERROR_DESCRIPTIONS,
     DownloadError,
@@ -32,6 +31,7 @@ from .exceptions import (
 )
 from .fingerprint import compute_fingerprint, prepared_image
 from .images import probe_image
+from .limits import check_paid_call_allowed, record_paid_calls
 from .models import GenerationClaim, TryOn, TryOnStatus
 from .storage import extension_for, save_content_addressed
 
@@ -39,6 +39,8 @@ logger = logging.getLogger("tryon.jobs")
 
 # How many times a job re-checks for a result that appeared while it stepped aside.
 _MAX_HANDOFF_ROUNDS = 3
+# The outcome for a row deleted (by its shopper) while its job ran.
+_GONE = "gone"
 
 
 class Superseded(Exception):
@@ -108,39 +110,47 @@ def _run_taken(tryon: TryOn) -> str:
         )
         return "waiting"
 
-    # A leader may have finished (and released its claim) between our first look and
-    # our claim: look once more before paying.
-    source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
-    if source is not None:
-        try:
-            _succeed_from(tryon, source)
-        finally:
-            _release(tryon)
-        # Jobs that tried to claim while we held it stepped aside: hand them the result.
-        _hand_result_to_waiting(tryon)
-        return TryOnStatus.SUCCEEDED
-
+    # From here on we hold the claim: every path releases it and then tells the jobs
+    # that stepped aside for us, or they would wait for ever.
     superseded = False
+    failure: Failure | None = None
+    holder: TryOn = tryon  # the row whose result the waiting jobs get
     try:
-        failure = _generate(tryon)
-        if failure is None:
-            _finish_succeeded(tryon)
+        # A leader may have finished (and released its claim) between our first look
+        # and our claim: look once more before paying.
+        source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
+        if source is not None:
+            holder = source
+            outcome = TryOnStatus.SUCCEEDED if _succeed_from(tryon, source) else _GONE
         else:
-            _fail(tryon, failure)
+            failure = _generate(tryon)
+            if failure is None:
+                outcome = TryOnStatus.SUCCEEDED if _finish_succeeded(tryon) else _GONE
+            else:
+                _fail(tryon, failure)
+                outcome = TryOnStatus.FAILED
     except Superseded:
         # Recovery gave the row to another job while we waited: it is that job's now.
         superseded = True
         return _status_of(str(tryon.pk))
+    except Exception as exc:  # a storage or database error: fail, never strand anyone
+        logger.exception("Try-on %s failed unexpectedly", tryon.pk)
+        failure = Failure(None, f"Internal error: {type(exc).__name__}")
+        _fail(tryon, failure)
+        outcome = TryOnStatus.FAILED
     finally:
         # Released before the hand-off below, so a job stepping aside either sees no
         # claim (and looks again) or is still pending when we hand out the result.
         if not superseded:
             _release(tryon)
-    if failure is None:
-        _hand_result_to_waiting(tryon)
-        return TryOnStatus.SUCCEEDED
-    _hand_failure_to_waiting(tryon, failure)
-    return TryOnStatus.FAILED
+    if outcome == TryOnStatus.SUCCEEDED:
+        _hand_result_to_waiting(tryon, holder)
+    elif failure is not None:
+        _hand_failure_to_waiting(tryon, failure)
+    else:
+        # The shopper deleted this row while it ran: the others run on their own.
+        _requeue_waiting(tryon)
+    return outcome if outcome != _GONE else "missing"
 
 
 def _generate(tryon: TryOn) -> Failure | None:
@@ -230,7 +240,8 @@ def _save_generated(image: GeneratedImage, backend: BaseBackend) -> str:
     return save_content_addressed("results", content, extension_for(info.format))
 
 
-def _finish_succeeded(tryon: TryOn) -> None:
+def _finish_succeeded(tryon: TryOn) -> bool:
+    """Record the stored result; False (and no files kept) if the row was deleted."""
     tryon.status = TryOnStatus.SUCCEEDED
     tryon.error_code = None
     tryon.error_message = ""
@@ -253,23 +264,43 @@ def _finish_succeeded(tryon: TryOn) -> None:
 
         names = {tryon.result_image.name or "", tryon.mask_image.name or ""}
         delete_unreferenced_files(names - {""})
-        return
+        return False
     _send_finished(tryon)
+    return True
 
 
-def _succeed_from(tryon: TryOn, source: TryOn) -> None:
-    tryon.result_image.name = source.result_image.name
-    tryon.mask_image.name = source.mask_image.name
-    tryon.seed = source.seed if source.seed is not None else tryon.seed
-    tryon.cache_hit = source.cache_hit
-    tryon.is_preview = source.is_preview
+def _succeed_from(tryon: TryOn, source: TryOn) -> bool:
+    """Finish ``tryon`` with ``source``'s result; False if ``tryon`` is gone or not ours.
+
+    A conditional UPDATE, not ``save()``: saving a row its shopper just deleted would
+    insert it again.
+    """
+    now = timezone.now()
+    values = {
+        "result_image": source.result_image.name,
+        "mask_image": source.mask_image.name,
+        "seed": source.seed if source.seed is not None else tryon.seed,
+        "cache_hit": source.cache_hit,
+        "is_preview": source.is_preview,
+        "status": TryOnStatus.SUCCEEDED,
+        "error_code": None,
+        "error_message": "",
+        "finished_at": now,
+        "updated_at": now,
+    }
+    mine = TryOn.objects.filter(pk=tryon.pk).exclude(status=TryOnStatus.SUCCEEDED)
+    try:
+        with transaction.atomic():  # the source may be deleted meanwhile: FK check
+            updated = mine.update(reused_from=source.reused_from_id or source.pk, **values)
+    except IntegrityError:
+        updated = mine.update(reused_from=None, **values)
+    if not updated:
+        return False
+    for name, value in values.items():
+        setattr(tryon, name, value)
     tryon.reused_from_id = source.reused_from_id or source.pk
-    tryon.status = TryOnStatus.SUCCEEDED
-    tryon.error_code = None
-    tryon.error_message = ""
-    tryon.finished_at = timezone.now()
-    tryon.save()
     _send_finished(tryon)
+    return True
 
 
 def _fail(tryon: TryOn, failure: Failure) -> None:
@@ -297,11 +328,17 @@ def _waiting_for(tryon: TryOn) -> list[TryOn]:
     )
 
 
-def _hand_result_to_waiting(tryon: TryOn) -> None:
+def _hand_result_to_waiting(tryon: TryOn, holder: TryOn) -> None:
     for waiting in _waiting_for(tryon):
         if _take(str(waiting.pk)):
-            waiting.refresh_from_db()
-            _succeed_from(waiting, tryon)
+            _succeed_from(waiting, holder)
+
+
+def _requeue_waiting(tryon: TryOn) -> None:
+    from .services import enqueue
+
+    for waiting in _waiting_for(tryon):
+        enqueue(str(waiting.pk), waiting.source)
 
 
 def _hand_failure_to_waiting(tryon: TryOn, failure: Failure) -> None:
@@ -369,6 +406,7 @@ def _add_provider_calls(tryon: TryOn, calls: int) -> None:
 
         TryOn.objects.filter(pk=tryon.pk).update(provider_calls=F("provider_calls") + calls)
         tryon.provider_calls += calls
+        record_paid_calls(calls)
 
 
 def _send_finished(tryon: TryOn) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .conf import tryon_settings
@@ -40,13 +41,26 @@ def daily_paid_call_limit() -> int | None:
 
 
 def paid_calls_today() -> int:
-    """Paid provider calls recorded on jobs started since midnight."""
-    from .models import TryOn
+    """Paid provider calls made since midnight (retries included)."""
+    from .models import DailyUsage
 
-    total = TryOn.objects.filter(started_at__gte=start_of_today()).aggregate(
-        calls=Sum("provider_calls")
-    )["calls"]
-    return int(total or 0)
+    usage = DailyUsage.objects.filter(day=start_of_today().date()).first()
+    return usage.paid_calls if usage else 0
+
+
+def record_paid_calls(calls: int) -> None:
+    """Add ``calls`` to today's count, safely from many workers at once."""
+    from .models import DailyUsage
+
+    if calls <= 0:
+        return
+    today = start_of_today().date()
+    if not DailyUsage.objects.filter(day=today).update(paid_calls=F("paid_calls") + calls):
+        try:
+            with transaction.atomic():
+                DailyUsage.objects.create(day=today, paid_calls=calls)
+        except IntegrityError:  # another worker created today's row first
+            DailyUsage.objects.filter(day=today).update(paid_calls=F("paid_calls") + calls)
 
 
 def daily_cap_reached() -> bool:

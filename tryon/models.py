@@ -299,3 +299,18 @@ class ProviderCallSlot(models.Model):
 
     def __str__(self) -> str:
         return f"slot {self.number}: {self.holder or 'free'}"
+
+
+class DailyUsage(models.Model):
+    """Paid provider calls per day, for the store-wide cap.
+
+    A counter of its own, not a sum over TryOn rows: deleting try-ons (a shopper's
+    DELETE, cleanup, the admin) must not give back credits that were spent.
+    """
+
+    day = models.DateField(primary_key=True)
+    paid_calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily usage")
+        verbose_name_plural = _("daily usage")

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from .conf import tryon_settings
 from .models import ModelPhoto, TryOn
+from .receivers import files_deleted_by_caller
 from .storage import get_storage
 
 logger = logging.getLogger("tryon.privacy")
@@ -72,7 +73,7 @@ def delete_tryons(tryons: Iterable[TryOn]) -> DeletionReport:
     if not rows:
         return report
     names = _file_names(rows)
-    with transaction.atomic():
+    with transaction.atomic(), files_deleted_by_caller():
         report.tryons = (
             TryOn.objects.filter(pk__in=[row.pk for row in rows])
             .delete()[1]
@@ -92,7 +93,7 @@ def delete_photos(photos: Iterable[ModelPhoto]) -> DeletionReport:
     tryons = list(TryOn.objects.filter(model_photo_id__in=photo_ids))
     result_names = _file_names(tryons)
     photo_names = {photo.image.name for photo in photo_list if photo.image.name}
-    with transaction.atomic():
+    with transaction.atomic(), files_deleted_by_caller():
         counts = ModelPhoto.objects.filter(pk__in=photo_ids).delete()[1]
         report.photos = counts.get(ModelPhoto._meta.label, 0)
         report.tryons = counts.get(TryOn._meta.label, 0)

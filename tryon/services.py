@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from .compat import InvalidTaskBackendError, task_backends
 from .conf import tryon_settings
+from .exceptions import InvalidImageError
 from .fingerprint import compute_fingerprint
 from .jobs import _succeed_from, find_reusable
 from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
@@ -65,7 +66,13 @@ def request_tryon(
         session_key=session_key or "",
         expires_at=expires_at,
     )
-    tryon.fingerprint = compute_fingerprint(tryon)
+    try:
+        tryon.fingerprint = compute_fingerprint(tryon)
+    except (InvalidImageError, OSError) as exc:
+        # A garment or preset image the shop stored cannot be read: the job will fail
+        # with a clear message for staff; the shopper gets an answer, not a 500.
+        logger.warning("Try-on input unusable (%s); queued without a fingerprint", exc)
+        tryon.fingerprint = ""
     with transaction.atomic():
         tryon.save(force_insert=True)
         existing = find_reusable(tryon.fingerprint, exclude=tryon.pk)
@@ -77,8 +84,28 @@ def request_tryon(
 
 
 def enqueue_on_commit(tryon: TryOn) -> None:
-    tryon_id, source = str(tryon.pk), tryon.source
-    transaction.on_commit(lambda: enqueue(tryon_id, source))
+    transaction.on_commit(partial(enqueue_or_fail, str(tryon.pk), tryon.source))
+
+
+def enqueue_or_fail(tryon_id: str, source: str = TryOnSource.SHOPPER) -> bool:
+    """Enqueue; if the task backend refuses (say Redis is down), fail the row cleanly.
+
+    Runs after the commit, so an error here must not escape into the request: the rows
+    are committed and a pending row with no task would wait for ever.
+    """
+    try:
+        enqueue(tryon_id, source)
+    except Exception as exc:
+        logger.exception("Try-on %s could not be queued", tryon_id)
+        now = timezone.now()
+        TryOn.objects.filter(pk=tryon_id, status=TryOnStatus.PENDING).update(
+            status=TryOnStatus.FAILED,
+            error_message=f"The job could not be queued: {type(exc).__name__}",
+            finished_at=now,
+            updated_at=now,
+        )
+        return False
+    return True
 
 
 def enqueue(tryon_id: str, source: str = TryOnSource.SHOPPER) -> None:

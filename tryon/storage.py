@@ -10,7 +10,6 @@ import hashlib
 import logging
 import posixpath
 import uuid
-
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured

@@ -8,7 +8,6 @@ call is made: the garment, the model photo or upload (by its content, through
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat

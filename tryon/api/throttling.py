@@ -5,7 +5,9 @@ DRF's scoped throttles raise ImproperlyConfigured when the host has no
 ``TRYON['DAILY_RATE']`` instead (``None`` turns one off). A shopper is the signed-in
 user, else the client address: a session is free to drop, so it cannot be the key.
 Counts live in Django's default cache, which must be shared (Redis, Memcached, the
-database) when the shop runs several processes.
+database) when the shop runs several processes. Behind a reverse proxy, set DRF's
+``NUM_PROXIES`` so the client address is read from ``X-Forwarded-For``; until then
+that header (which any client can forge) is ignored.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class _ShopperRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request: Any) -> str:
+        # DRF trusts X-Forwarded-For when NUM_PROXIES is unset, so a script could send
+        # a new address each time. Only a shop that says how many proxies it has gets
+        # the forwarded address; otherwise the socket's peer counts.
+        from rest_framework.settings import api_settings
+
+        if api_settings.NUM_PROXIES is not None:
+            return str(super().get_ident(request))
+        return str(request.META.get("REMOTE_ADDR", ""))
 
 
 class ShopperBurstThrottle(_ShopperRateThrottle):

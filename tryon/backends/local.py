@@ -32,7 +32,15 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps, ImageStat
+from PIL import (
+    Image,
+    ImageChops,
+    ImageDraw,
+    ImageFilter,
+    ImageFont,
+    ImageOps,
+    ImageStat,
+)
 
 from ..exceptions import ProviderInvalidInputError
 from ..images import bounded_size, encode_jpeg, normalize_image
