@@ -340,3 +340,75 @@ def test_job_that_lost_its_row_while_waiting_for_a_slot_does_not_pay(fake, garme
     assert execute_tryon(str(tryon.pk)) == TryOnStatus.RUNNING  # the other job's now
     assert fake.calls() == []
     assert GenerationClaim.objects.filter(fingerprint=tryon.fingerprint).exists()
+
+
+def test_waiting_jobs_get_the_failure_when_the_leader_crashes(fake, garment, preset, task_queue, monkeypatch):
+    from tryon import jobs
+
+    leader, _ = request(garment, preset)
+    waiting, _ = request(garment, preset)
+    GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+    assert execute_tryon(str(waiting.pk)) == TryOnStatus.PENDING  # stepped aside
+    GenerationClaim.objects.all().delete()
+
+    def storage_down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(jobs, "_generate", storage_down)
+    assert execute_tryon(str(leader.pk)) == TryOnStatus.FAILED
+    waiting.refresh_from_db()
+    assert waiting.status == TryOnStatus.FAILED
+    assert GenerationClaim.objects.count() == 0
+
+
+def test_deleted_leader_sends_waiting_jobs_back_to_the_queue(fake, garment, preset, task_queue, monkeypatch):
+    from tryon import jobs
+
+    leader, _ = request(garment, preset)
+    waiting, _ = request(garment, preset)
+    task_queue.clear()
+    GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+    assert execute_tryon(str(waiting.pk)) == TryOnStatus.PENDING
+    GenerationClaim.objects.all().delete()
+    real_store = jobs._store_result
+
+    def store_then_shopper_deletes(row: TryOn, result: Any, backend: Any) -> None:
+        real_store(row, result, backend)
+        TryOn.objects.filter(pk=row.pk).delete()
+
+    monkeypatch.setattr(jobs, "_store_result", store_then_shopper_deletes)
+    assert execute_tryon(str(leader.pk)) == "missing"
+    waiting.refresh_from_db()
+    assert waiting.status == TryOnStatus.PENDING
+    assert [r.args[0] for r in task_queue.results] == [str(waiting.pk)]
+    monkeypatch.undo()
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+
+
+def test_enqueue_failure_fails_the_row_instead_of_stranding_it(garment, preset, monkeypatch):
+    from tryon import services
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(services, "enqueue", broker_down)
+    tryon, answered = request(garment, preset)
+    tryon.refresh_from_db()
+    assert not answered
+    assert tryon.status == TryOnStatus.FAILED
+    assert "could not be queued" in tryon.error_message
+
+
+def test_unreadable_shop_image_fails_the_job_not_the_request(fake, preset, task_queue):
+    from django.core.files.base import ContentFile
+
+    from tryon.models import Garment
+
+    tiny = Garment(name="Tiny", category="upper_body")
+    tiny.image.save("tiny.png", ContentFile(images.png_bytes(100, 100)), save=False)
+    tiny.save()
+    tryon, _ = request(tiny, preset)
+    assert run_queued(task_queue) == [TryOnStatus.FAILED]
+    tryon.refresh_from_db()
+    assert "cannot be used" in tryon.error_message
+    assert fake.calls() == []
