@@ -47,6 +47,8 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
                 )
                 photo.image.save("photo.jpg", ContentFile(upload.content), save=False)
                 saved_name = photo.image.name or ""
+                # Stored already normalised: record its hash so no one decodes it again.
+                photo.image_hash, photo.image_hash_name = upload.sha256, saved_name
                 photo.save()
             else:
                 photo = data["model_photo"]
