@@ -412,3 +412,21 @@ def test_unreadable_shop_image_fails_the_job_not_the_request(fake, preset, task_
     tryon.refresh_from_db()
     assert "cannot be used" in tryon.error_message
     assert fake.calls() == []
+
+
+def test_each_job_closes_its_backend(fake, garment, preset, task_queue, monkeypatch):
+    from tryon.backends.changeclothes import ChangeClothesBackend
+
+    closed = []
+    real_close = ChangeClothesBackend.close
+
+    def recording_close(self: ChangeClothesBackend) -> None:
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(ChangeClothesBackend, "close", recording_close)
+    fake.fail_always(10003)
+    request(garment, preset)
+    request(make_garment("dresses", name="Dress"), preset)
+    run_queued(task_queue)
+    assert len(closed) == 2

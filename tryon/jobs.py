@@ -157,6 +157,13 @@ def _generate(tryon: TryOn) -> Failure | None:
     """Call the backend and store what it made; the failure, if any."""
     backend = get_backend()
     try:
+        return _generate_with(tryon, backend)
+    finally:
+        backend.close()  # a worker runs thousands of jobs: no connection left behind
+
+
+def _generate_with(tryon: TryOn, backend: BaseBackend) -> Failure | None:
+    try:
         if backend.is_paid:
             check_paid_call_allowed()
             with provider_slot(tryon.source):

@@ -60,6 +60,9 @@ class BaseBackend:
     ) -> BackendResult:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release connections; the job engine calls it when a job is done."""
+
     def download(self, url: str) -> bytes:
         """Fetch a result URL this backend returned."""
         raise NotImplementedError(f"{type(self).__name__} returns no URLs to download")
