@@ -430,3 +430,16 @@ def test_each_job_closes_its_backend(fake, garment, preset, task_queue, monkeypa
     request(make_garment("dresses", name="Dress"), preset)
     run_queued(task_queue)
     assert len(closed) == 2
+
+
+def test_a_truncated_file_under_a_content_name_is_written_again(settings):
+    from tryon.storage import content_hash_name, get_storage, save_content_addressed
+
+    content = images.jpeg_bytes(300, 300)
+    name = content_hash_name("results", content, "jpg")
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content[:100])  # left by a worker killed mid-write
+    assert save_content_addressed("results", content, "jpg") == name
+    with get_storage().open(name, "rb") as handle:
+        assert handle.read() == content

@@ -83,13 +83,23 @@ def save_content_addressed(folder: str, content: bytes, extension: str) -> str:
     storage = get_storage()
     name = content_hash_name(folder, content, extension)
     if storage.exists(name):
-        return name
+        if _size_or_none(storage, name) == len(content):
+            return name
+        # Shorter than its name says: a writer died mid-write. Write it again.
+        _delete_quietly(storage, name)
     try:
         saved = storage.save(name, ContentFile(content))
     except Exception:
         _delete_quietly(storage, name)
         raise
     return saved
+
+
+def _size_or_none(storage: Storage, name: str) -> int | None:
+    try:
+        return int(storage.size(name))
+    except Exception:  # a storage that cannot tell: treat the file as suspect
+        return None
 
 
 def _delete_quietly(storage: Storage, name: str) -> None:
