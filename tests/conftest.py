@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client, override_settings
 
@@ -54,6 +55,12 @@ def api_key_never_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     leaked_logs = [line for line in handler.lines if API_KEY in line]
     assert not leaked_logs, f"API key in log records: {leaked_logs[:3]}"
     assert not any(API_KEY.encode() in body for body in responses), "API key in a response"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Throttle counters live in the default cache: every test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -23,12 +22,6 @@ from tryon.models import ModelPhoto, TryOn, TryOnStatus
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CREATE_URL = "/tryon/api/tryons/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles_and_media(settings: Any, tmp_path: Path) -> None:
-    cache.clear()
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def detail_url(tryon_id: Any) -> str:

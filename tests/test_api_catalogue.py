@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -17,12 +15,6 @@ from tests.conftest import make_garment, make_model_photo
 from tryon.models import TryOn, TryOnSource, TryOnStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh(settings: Any, tmp_path: Path) -> None:
-    cache.clear()
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def succeeded(

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
@@ -25,12 +24,6 @@ from tryon.models import ModelPhoto, TryOn, TryOnStatus
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CREATE_URL = "/tryon/api/tryons/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles_and_media(settings: Any, tmp_path: Path) -> None:
-    cache.clear()  # throttle counts live in the default cache
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -23,12 +22,6 @@ from tryon.models import ModelPhoto, TryOn
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CREATE_URL = "/tryon/api/tryons/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh(settings: Any, tmp_path: Path) -> None:
-    cache.clear()
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def media_files(settings: Any) -> set[str]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
@@ -31,11 +30,6 @@ from tryon.models import GenerationClaim, ModelPhoto, TryOn
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CREATE_URL = "/tryon/api/tryons/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> None:
-    cache.clear()
 
 
 def media_files(settings: Any) -> set[Path]:

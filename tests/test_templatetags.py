@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "tryon" / "static" / "tryon"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 def render(source: str, request: Any = None, **context: Any) -> str:
     if request is None:
         request = RequestFactory().get("/products/1/")

@@ -100,7 +100,7 @@ def _run_taken(tryon: TryOn) -> str:
 
     source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
     if source is not None:
-        _succeed_from(tryon, source)
+        succeed_from(tryon, source)
         return TryOnStatus.SUCCEEDED
 
     if tryon.fingerprint and not _claim(tryon):
@@ -121,7 +121,7 @@ def _run_taken(tryon: TryOn) -> str:
         source = find_reusable(tryon.fingerprint, exclude=tryon.pk)
         if source is not None:
             holder = source
-            outcome = TryOnStatus.SUCCEEDED if _succeed_from(tryon, source) else _GONE
+            outcome = TryOnStatus.SUCCEEDED if succeed_from(tryon, source) else _GONE
         else:
             failure = _generate(tryon)
             if failure is None:
@@ -276,7 +276,7 @@ def _finish_succeeded(tryon: TryOn) -> bool:
     return True
 
 
-def _succeed_from(tryon: TryOn, source: TryOn) -> bool:
+def succeed_from(tryon: TryOn, source: TryOn) -> bool:
     """Finish ``tryon`` with ``source``'s result; False if ``tryon`` is gone or not ours.
 
     A conditional UPDATE, not ``save()``: saving a row its shopper just deleted would
@@ -338,7 +338,7 @@ def _waiting_for(tryon: TryOn) -> list[TryOn]:
 def _hand_result_to_waiting(tryon: TryOn, holder: TryOn) -> None:
     for waiting in _waiting_for(tryon):
         if _take(str(waiting.pk)):
-            _succeed_from(waiting, holder)
+            succeed_from(waiting, holder)
 
 
 def _requeue_waiting(tryon: TryOn) -> None:

@@ -19,7 +19,7 @@ from .compat import InvalidTaskBackendError, task_backends
 from .conf import tryon_settings
 from .exceptions import InvalidImageError
 from .fingerprint import compute_fingerprint
-from .jobs import _succeed_from, find_reusable
+from .jobs import find_reusable, succeed_from
 from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
 
 logger = logging.getLogger("tryon.services")
@@ -77,7 +77,7 @@ def request_tryon(
         tryon.save(force_insert=True)
         existing = find_reusable(tryon.fingerprint, exclude=tryon.pk)
         if existing is not None:
-            _succeed_from(tryon, existing)
+            succeed_from(tryon, existing)
             return tryon, True
         enqueue_on_commit(tryon)
     return tryon, False
