@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import FakeProvider, Worker, median, ms, percentile, setup_django  # noqa: E402
+from bench._common import FakeProvider, Worker, median, ms, percentile, setup_django
 
 CREATE_URL = "/tryon/api/tryons/"
 POLL_EVERY = 0.01  # seconds: fine-grained, to time the job rather than the poll period
@@ -103,7 +103,8 @@ def repeated_through_services(garment: Any, model: Any, repeat: int) -> list[flo
             model_photo=ModelPhoto.objects.get(pk=model.pk),
         )
         times.append(time.perf_counter() - started)
-        assert answered_now and tryon.status == "succeeded"
+        assert answered_now
+        assert tryon.status == "succeeded"
     return times
 
 
@@ -122,8 +123,7 @@ def repeated_through_api(body: dict[str, Any], result_url: str, repeat: int) -> 
 
 
 def describe(label: str, times: list[float]) -> str:
-    return (f"{label}: p50 {ms(median(times))}, p95 {ms(percentile(times, 0.95))} "
-            f"(n={len(times)})")
+    return f"{label}: p50 {ms(median(times))}, p95 {ms(percentile(times, 0.95))} (n={len(times)})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     from tryon.models import TryOn
 
     print(f"fake provider latency L: {args.latency:g} s")
-    print(f"first request (paid; POST 202, worker, poll every {POLL_EVERY * 1000:.0f} ms): "
-          f"{ms(first)}")
+    print(
+        f"first request (paid; POST 202, worker, poll every {POLL_EVERY * 1000:.0f} ms): "
+        f"{ms(first)}"
+    )
     print(describe("repeated, services.request_tryon", services_times))
     print(describe("repeated, POST api/tryons/ (201, new shopper each)", api_times))
     print(f"try-ons: {TryOn.objects.count()}, succeeded: {TryOn.objects.succeeded().count()}")

@@ -11,7 +11,8 @@ Both sides produce an upright RGB JPEG whose long side is ``MAX_IMAGE_SIDE`` (20
 
 Time: each is run ``--repeat`` times, interleaved, and the median is taken (the machine
 may be shared). Memory: each runs once in a fresh subprocess per sample, and the peak
-resident set size (``VmHWM``, else ``ru_maxrss``) is read there; Pillow allocates pixel buffers outside
+resident set size (``VmHWM``, else ``ru_maxrss``) is read there; Pillow allocates pixel
+buffers outside
 Python's allocator, where ``tracemalloc`` cannot see them. The subprocess that only
 imports and reads the file is the baseline.
 
@@ -35,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import median, ms, setup_django  # noqa: E402
+from bench._common import median, ms, setup_django
 
 WIDTH, HEIGHT = 6000, 4000
 QUALITY = 92
@@ -160,16 +161,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     setup_django(migrate=False)
     data = phone_photo()
-    print(f"input: {WIDTH}x{HEIGHT} JPEG, quality {QUALITY}, EXIF orientation {ORIENTATION}, "
-          f"{len(data) / 1e6:.1f} MB")
+    print(
+        f"input: {WIDTH}x{HEIGHT} JPEG, quality {QUALITY}, EXIF orientation {ORIENTATION}, "
+        f"{len(data) / 1e6:.1f} MB"
+    )
     for name, way in WAYS.items():
         width, height, size = way(data)
         print(f"{name:>5} output: {width}x{height} JPEG, {size / 1e3:.0f} kB")
 
     times = time_both(data, args.repeat)
     for name, values in times.items():
-        print(f"{name:>5} time: median {ms(median(values))}  "
-              f"(min {ms(min(values))}, max {ms(max(values))}, n={len(values)})")
+        print(
+            f"{name:>5} time: median {ms(median(values))}  "
+            f"(min {ms(min(values))}, max {ms(max(values))}, n={len(values)})"
+        )
 
     with tempfile.NamedTemporaryFile(suffix=".jpg") as handle:
         handle.write(data)

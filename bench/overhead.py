@@ -16,7 +16,8 @@ enqueued (``bench._common.QueueBackend`` + ``Worker``, calling ``run_tryon``'s b
 ``db_worker`` or RQ worker would), so queue pick-up time is ~0 here; a real worker adds
 its own polling interval. That thread shares the GIL with the shopper's polls (which a
 web process would serve elsewhere); ``--worker process`` runs it in a process of its own
-instead (``WorkerProcess``: same SQLite file and media folder, a process queue). The shopper polls every ``--poll`` seconds (default 25 ms: the
+instead (``WorkerProcess``: same SQLite file and media folder, a process queue).
+The shopper polls every ``--poll`` seconds (default 25 ms: the
 widget polls after 1 s, then every 1.5x longer, which adds its own period on top).
 
 Each side runs ``--repeat`` times, interleaved, each plugin run with a photo of its own
@@ -39,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     API_KEY,
     FakeProvider,
     Worker,
@@ -151,7 +152,8 @@ def plugin(garment_id: int, photo: bytes, poll: float) -> PluginRun:
     seen, seen_wall = time.perf_counter(), time.time()
     assert status == "succeeded", response["Location"]
     row = TryOn.objects.get(pk=response.json()["id"])
-    assert row.provider_calls == 1 and row.result_image
+    assert row.provider_calls == 1
+    assert row.result_image
     return PluginRun(
         total=seen - started,
         post=posted - started,
@@ -175,7 +177,8 @@ def bare(http: Any, base_url: str, photo: bytes, garment: bytes) -> tuple[float,
     )
     elapsed = time.perf_counter() - started
     body = response.json()
-    assert response.status_code == 200 and body["code"] == 200, body
+    assert response.status_code == 200, body
+    assert body["code"] == 200, body
     return elapsed, body["data"]["resultImgUrl"]
 
 
@@ -211,16 +214,22 @@ def main(argv: list[str] | None = None) -> int:
         calls = fake.stop()
 
     expected_calls = 2 * len(photos)
-    print(f"fake provider latency L: {args.latency:g} s; shopper photo {args.photo} "
-          f"({median([len(p) for p in photos]) / 1e3:.0f} kB); garment 800x1000")
+    print(
+        f"fake provider latency L: {args.latency:g} s; shopper photo {args.photo} "
+        f"({median([len(p) for p in photos]) / 1e3:.0f} kB); garment 800x1000"
+    )
     print(f"worker: {WORKER_LABELS[args.worker]}")
     print(f"runs: {len(runs)} of each side, interleaved, after 1 warm-up each")
-    print(f"bare POST: median {ms(median(bare_times))} "
-          f"(min {ms(min(bare_times))}, max {ms(max(bare_times))})")
+    print(
+        f"bare POST: median {ms(median(bare_times))} "
+        f"(min {ms(min(bare_times))}, max {ms(max(bare_times))})"
+    )
     print(f"bare POST + GET result: median {ms(median(bare_times) + median(download_times))}")
     totals = [run.total for run in runs]
-    print(f"plugin, upload to poll seeing succeeded: median {ms(median(totals))} "
-          f"(min {ms(min(totals))}, max {ms(max(totals))}; poll every {ms(args.poll)})")
+    print(
+        f"plugin, upload to poll seeing succeeded: median {ms(median(totals))} "
+        f"(min {ms(min(totals))}, max {ms(max(totals))}; poll every {ms(args.poll)})"
+    )
     print(f"  POST answered 202: median {ms(median([r.post for r in runs]))}")
     print(f"  queued before the worker took it: median {ms(median([r.queued for r in runs]))}")
     print(f"  job (provider call included): median {ms(median([r.job for r in runs]))}")

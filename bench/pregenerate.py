@@ -247,9 +247,7 @@ def make_catalogue(garments: int, models: int) -> tuple[list[Any], list[Any]]:
     return made_garments, made_models
 
 
-def run_workers(
-    tryon_ids: list[str], workers: int, mode: str
-) -> tuple[float, Counter[str], float]:
+def run_workers(tryon_ids: list[str], workers: int, mode: str) -> tuple[float, Counter[str], float]:
     """Run every job on ``workers`` processes (or threads): wall time, statuses, CPU."""
     if mode == "threads":
         return _run_threads(tryon_ids, workers)
@@ -389,9 +387,10 @@ def forget_results(media_root: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="tryon-bench-") as folder, FakeProcess(
-        args.latency
-    ) as fake:
+    with (
+        tempfile.TemporaryDirectory(prefix="tryon-bench-") as folder,
+        FakeProcess(args.latency) as fake,
+    ):
         database, cleanup = database_for(args.database_url, folder)
         media_root = os.path.join(folder, "media")
         configure(database, media_root, f"http://127.0.0.1:{fake.port}", args.concurrency)

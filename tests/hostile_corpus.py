@@ -68,9 +68,16 @@ def _png_with_lying_crc() -> bytes:
     ihdr = struct.pack(">IIBBBBB", 30_000, 30_000, 8, 2, 0, 0, 0)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
-    return header + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+    return (
+        header
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _tiny() -> bytes:
@@ -93,44 +100,145 @@ GARMENT = "__garment__"  # replaced by the test's active garment id
 PRESET = "__preset__"  # replaced by a preset model id
 
 UPLOAD_CASES: list[Case] = [
-    Case("decompression-bomb", lambda: Upload(images.bomb_png(), "bomb.png", "image/png"), message="too large"),
-    Case("png-huge-dimensions", lambda: Upload(_huge_dimension_png(), "wide.png", "image/png"), message="pixels"),
-    Case("png-claims-30000-square", lambda: Upload(_png_with_lying_crc(), "big.png", "image/png"), message=""),
+    Case(
+        "decompression-bomb",
+        lambda: Upload(images.bomb_png(), "bomb.png", "image/png"),
+        message="too large",
+    ),
+    Case(
+        "png-huge-dimensions",
+        lambda: Upload(_huge_dimension_png(), "wide.png", "image/png"),
+        message="pixels",
+    ),
+    Case(
+        "png-claims-30000-square",
+        lambda: Upload(_png_with_lying_crc(), "big.png", "image/png"),
+        message="",
+    ),
     Case("truncated-jpeg", lambda: Upload(images.truncated_jpeg()), message=""),
     Case("jpeg-header-only", lambda: Upload(_jpeg_header_only()), message=""),
-    Case("animated-gif", lambda: Upload(images.animated_gif(), "a.gif", "image/gif"), message="animated"),
-    Case("animated-png", lambda: Upload(images.animated_png(), "a.png", "image/png"), message="animated"),
+    Case(
+        "animated-gif",
+        lambda: Upload(images.animated_gif(), "a.gif", "image/gif"),
+        message="animated",
+    ),
+    Case(
+        "animated-png",
+        lambda: Upload(images.animated_png(), "a.png", "image/png"),
+        message="animated",
+    ),
     Case("svg", lambda: Upload(_svg(), "x.svg", "image/svg+xml"), message="not an image"),
-    Case("svg-declared-as-jpeg", lambda: Upload(_svg(), "x.jpg", "image/jpeg"), message="not an image"),
-    Case("html-gif-polyglot", lambda: Upload(_html_gif_polyglot(), "x.gif", "image/gif"), message=""),
+    Case(
+        "svg-declared-as-jpeg",
+        lambda: Upload(_svg(), "x.jpg", "image/jpeg"),
+        message="not an image",
+    ),
+    Case(
+        "html-gif-polyglot", lambda: Upload(_html_gif_polyglot(), "x.gif", "image/gif"), message=""
+    ),
     Case("pdf", lambda: Upload(_pdf(), "x.pdf", "application/pdf"), message="not an image"),
     Case("zero-bytes", lambda: Upload(b"", "empty.jpg"), message="empty"),
     Case("fifty-megabytes", lambda: Upload(_fifty_megabytes(), "big.jpg"), message="larger than"),
-    Case("text-declared-as-jpeg", lambda: Upload(_text_as_jpeg(), "photo.jpg", "image/jpeg"), message="not an image"),
+    Case(
+        "text-declared-as-jpeg",
+        lambda: Upload(_text_as_jpeg(), "photo.jpg", "image/jpeg"),
+        message="not an image",
+    ),
     Case("too-small", lambda: Upload(_tiny()), message="too small"),
-    Case("no-consent", lambda: Upload(images.person_photo()), fields={"consent": "false"}, error_field="consent"),
-    Case("photo-and-upload", lambda: Upload(images.person_photo()), fields={"model_photo": PRESET}, error_field="model_image"),
+    Case(
+        "no-consent",
+        lambda: Upload(images.person_photo()),
+        fields={"consent": "false"},
+        error_field="consent",
+    ),
+    Case(
+        "photo-and-upload",
+        lambda: Upload(images.person_photo()),
+        fields={"model_photo": PRESET},
+        error_field="model_image",
+    ),
     # Awkward but valid: these must work.
-    Case("png-bytes-declared-as-text", lambda: Upload(images.png_bytes(600, 800), "me.txt", "text/plain"), expect=202, error_field=None),
-    Case("path-traversal-filename", lambda: Upload(images.person_photo(), "../../../etc/passwd.jpg"), expect=202, error_field=None),
+    Case(
+        "png-bytes-declared-as-text",
+        lambda: Upload(images.png_bytes(600, 800), "me.txt", "text/plain"),
+        expect=202,
+        error_field=None,
+    ),
+    Case(
+        "path-traversal-filename",
+        lambda: Upload(images.person_photo(), "../../../etc/passwd.jpg"),
+        expect=202,
+        error_field=None,
+    ),
     Case("cmyk-jpeg", lambda: Upload(images.cmyk_jpeg(600, 800)), expect=202, error_field=None),
-    Case("sixteen-bit-png", lambda: Upload(images.sixteen_bit_png(600, 800), "deep.png", "image/png"), expect=202, error_field=None),
-    Case("palette-png", lambda: Upload(images.palette_png_with_transparency(600, 800), "p.png", "image/png"), expect=202, error_field=None),
-    Case("gps-exif-jpeg", lambda: Upload(images.gps_exif_jpeg(600, 800)), expect=202, error_field=None),
+    Case(
+        "sixteen-bit-png",
+        lambda: Upload(images.sixteen_bit_png(600, 800), "deep.png", "image/png"),
+        expect=202,
+        error_field=None,
+    ),
+    Case(
+        "palette-png",
+        lambda: Upload(images.palette_png_with_transparency(600, 800), "p.png", "image/png"),
+        expect=202,
+        error_field=None,
+    ),
+    Case(
+        "gps-exif-jpeg",
+        lambda: Upload(images.gps_exif_jpeg(600, 800)),
+        expect=202,
+        error_field=None,
+    ),
 ]
 
 # Requests that are not about the file: (id, JSON body, field the 400 names).
 FIELD_CASES: list[tuple[str, dict[str, object], str]] = [
     ("missing-garment", {"garment": 999_999, "model_photo": PRESET}, "garment"),
-    ("garment-not-a-number", {"garment": "1; DROP TABLE tryon_tryon", "model_photo": PRESET}, "garment"),
-    ("model-photo-not-a-uuid", {"garment": GARMENT, "model_photo": "../../etc/passwd"}, "model_photo"),
-    ("model-photo-unknown-uuid", {"garment": GARMENT, "model_photo": "00000000-0000-0000-0000-000000000000"}, "model_photo"),
+    (
+        "garment-not-a-number",
+        {"garment": "1; DROP TABLE tryon_tryon", "model_photo": PRESET},
+        "garment",
+    ),
+    (
+        "model-photo-not-a-uuid",
+        {"garment": GARMENT, "model_photo": "../../etc/passwd"},
+        "model_photo",
+    ),
+    (
+        "model-photo-unknown-uuid",
+        {"garment": GARMENT, "model_photo": "00000000-0000-0000-0000-000000000000"},
+        "model_photo",
+    ),
     ("neither-photo-nor-upload", {"garment": GARMENT}, "model_photo"),
-    ("ssrf-loopback-url", {"garment": GARMENT, "model_image": "http://127.0.0.1:6379/", "consent": True}, "model_image"),
-    ("ssrf-private-range-url", {"garment": GARMENT, "model_image": "http://10.0.0.5/me.jpg", "consent": True}, "model_image"),
-    ("ssrf-metadata-url", {"garment": GARMENT, "model_image": "http://169.254.169.254/latest/meta-data/", "consent": True}, "model_image"),
-    ("ssrf-file-url", {"garment": GARMENT, "model_image": "file:///etc/passwd", "consent": True}, "model_image"),
-    ("data-uri-instead-of-file", {"garment": GARMENT, "model_image": "data:image/jpeg;base64,/9j/4AAQ", "consent": True}, "model_image"),
+    (
+        "ssrf-loopback-url",
+        {"garment": GARMENT, "model_image": "http://127.0.0.1:6379/", "consent": True},
+        "model_image",
+    ),
+    (
+        "ssrf-private-range-url",
+        {"garment": GARMENT, "model_image": "http://10.0.0.5/me.jpg", "consent": True},
+        "model_image",
+    ),
+    (
+        "ssrf-metadata-url",
+        {
+            "garment": GARMENT,
+            "model_image": "http://169.254.169.254/latest/meta-data/",
+            "consent": True,
+        },
+        "model_image",
+    ),
+    (
+        "ssrf-file-url",
+        {"garment": GARMENT, "model_image": "file:///etc/passwd", "consent": True},
+        "model_image",
+    ),
+    (
+        "data-uri-instead-of-file",
+        {"garment": GARMENT, "model_image": "data:image/jpeg;base64,/9j/4AAQ", "consent": True},
+        "model_image",
+    ),
 ]
 
 # Prompt-mode cases, sent by staff (prompt mode is staff-only by default).

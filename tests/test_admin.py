@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 GARMENTS = "admin:tryon_garment_changelist"
 
 
-def colour_garment(name: str, colour: tuple[int, int, int], category: str = "upper_body") -> Garment:
+def colour_garment(
+    name: str, colour: tuple[int, int, int], category: str = "upper_body"
+) -> Garment:
     """A garment of its own colour, so that previews of different garments never dedup."""
     garment = Garment(name=name, category=category)
     garment.image.save(
@@ -67,7 +69,7 @@ def test_generate_previews_action_page_queue_run_and_thumbnails(
 
     page = action(admin_client, GARMENTS, "generate_tryon_previews", garments)
     assert page.status_code == 200
-    assert [t.name for t in page.templates][0] == "admin/tryon/generate_previews.html"
+    assert next(t.name for t in page.templates) == "admin/tryon/generate_previews.html"
     html = page.content.decode()
     assert "2 garments are selected" in html
     form = page.context["form"]
@@ -113,7 +115,11 @@ def test_generate_previews_action_page_queue_run_and_thumbnails(
 
     # Again: everything is done, nothing is queued or paid twice.
     again = action(
-        admin_client, GARMENTS, "generate_tryon_previews", garments, apply="1",
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        garments,
+        apply="1",
         model_photos=[str(m.pk) for m in models],
     )
     summary = " ".join(messages_of(admin_client.get(again["Location"])))
@@ -127,7 +133,11 @@ def test_action_queues_only_the_chosen_models_and_skips_queued_ones(
 ):
     garments, (alex, billie) = catalogue["garments"], catalogue["models"]
     response = action(
-        admin_client, GARMENTS, "generate_tryon_previews", garments, apply="1",
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        garments,
+        apply="1",
         model_photos=[str(alex.pk)],
     )
     assert response.status_code == 302
@@ -136,7 +146,11 @@ def test_action_queues_only_the_chosen_models_and_skips_queued_ones(
 
     # Both models now: Alex's are already queued, only Billie's are new.
     response = action(
-        admin_client, GARMENTS, "generate_tryon_previews", garments, apply="1",
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        garments,
+        apply="1",
         model_photos=[str(alex.pk), str(billie.pk)],
     )
     follow = admin_client.get(response["Location"])
@@ -166,7 +180,11 @@ def test_failed_preview_shows_code_and_message_and_can_be_retried(
 ):
     fake.fail_next(10005)
     action(
-        admin_client, GARMENTS, "generate_tryon_previews", [garment], apply="1",
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        [garment],
+        apply="1",
         model_photos=[str(preset.pk)],
     )
     assert run_queued(task_queue) == [TryOnStatus.FAILED]
@@ -200,11 +218,23 @@ def test_generate_action_without_retry_leaves_failed_ones(
     admin_client, fake, garment, preset, task_queue
 ):
     fake.fail_next(20001, times=3)
-    action(admin_client, GARMENTS, "generate_tryon_previews", [garment], apply="1",
-           model_photos=[str(preset.pk)])
+    action(
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        [garment],
+        apply="1",
+        model_photos=[str(preset.pk)],
+    )
     assert run_queued(task_queue) == [TryOnStatus.FAILED]
-    response = action(admin_client, GARMENTS, "generate_tryon_previews", [garment], apply="1",
-                      model_photos=[str(preset.pk)])  # "retry failed" unticked
+    response = action(
+        admin_client,
+        GARMENTS,
+        "generate_tryon_previews",
+        [garment],
+        apply="1",
+        model_photos=[str(preset.pk)],
+    )  # "retry failed" unticked
     follow = admin_client.get(response["Location"])
     assert "1 failed earlier (not retried)" in " ".join(messages_of(follow))
     assert not task_queue.results
@@ -265,8 +295,14 @@ def test_restyle_by_prompt_and_save_as_new_preset(admin_client, fake, preset, ta
 
 def test_restyle_form_validates_ranges(admin_client, preset, task_queue):
     response = action(
-        admin_client, "admin:tryon_modelphoto_changelist", "restyle_by_prompt", [preset],
-        apply="1", prompt="x", guidance_scale="500", num_inference_steps="0",
+        admin_client,
+        "admin:tryon_modelphoto_changelist",
+        "restyle_by_prompt",
+        [preset],
+        apply="1",
+        prompt="x",
+        guidance_scale="500",
+        num_inference_steps="0",
     )
     assert response.status_code == 200
     assert response.context["form"].errors.keys() == {"guidance_scale", "num_inference_steps"}

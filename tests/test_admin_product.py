@@ -62,9 +62,7 @@ def linked_garment(product: Product, name: str, colour: tuple[int, int, int]) ->
     return garment
 
 
-def test_product_action_previews_its_garments_and_inline_shows_them(
-    admin_client, fake, task_queue
-):
+def test_product_action_previews_its_garments_and_inline_shows_them(admin_client, fake, task_queue):
     preset = make_model_photo("Alex")
     shirt, other = Product.objects.create(name="Shirt"), Product.objects.create(name="Other")
     linked_garment(shirt, "Shirt front", (200, 30, 40))
@@ -103,7 +101,12 @@ def test_product_retry_failed_action(admin_client, fake, task_queue):
     base = {ACTION_CHECKBOX_NAME: [str(shirt.pk)]}
     admin_client.post(
         changelist,
-        {**base, "action": "generate_tryon_previews", "apply": "1", "model_photos": [str(preset.pk)]},
+        {
+            **base,
+            "action": "generate_tryon_previews",
+            "apply": "1",
+            "model_photos": [str(preset.pk)],
+        },
     )
     assert run_queued(task_queue) == [TryOnStatus.FAILED]
     html = admin_client.get(reverse("shop_admin:shop_product_change", args=[shirt.pk])).content

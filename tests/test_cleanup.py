@@ -181,13 +181,21 @@ def test_deletion_rolled_back_keeps_the_files(fake, garment, task_queue, setting
     assert names <= media_files(settings)
 
 
-def test_files_follow_rows_deleted_outside_the_app(fake, garment, task_queue, settings, django_user_model):
+def test_files_follow_rows_deleted_outside_the_app(
+    fake, garment, task_queue, settings, django_user_model
+):
     user = django_user_model.objects.create_user("shopper", password="x")
     client = APIClient()
     client.force_authenticate(user)
     response = client.post(
         "/tryon/api/tryons/",
-        {"garment": garment.pk, "model_image": SimpleUploadedFile("me.jpg", images.person_photo(630, 900), "image/jpeg"), "consent": "true"},
+        {
+            "garment": garment.pk,
+            "model_image": SimpleUploadedFile(
+                "me.jpg", images.person_photo(630, 900), "image/jpeg"
+            ),
+            "consent": "true",
+        },
         format="multipart",
     )
     assert response.status_code == 202

@@ -232,11 +232,14 @@ def test_encoder_forces_multipart_for_text_only_forms() -> None:
     content_type, body = encode_multipart({"category": "dresses", "prompt": "Ünïcode"})
     boundary = content_type.split("boundary=")[1]
     assert content_type.startswith("multipart/form-data; ")
-    assert body == (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\ndresses\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nÜnïcode\r\n'
-        f"--{boundary}--\r\n"
-    ).encode()
+    assert (
+        body
+        == (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\ndresses\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nÜnïcode\r\n'
+            f"--{boundary}--\r\n"
+        ).encode()
+    )
 
 
 def test_mock_transport_sees_one_post_to_the_right_url() -> None:
@@ -621,7 +624,7 @@ def test_the_key_never_leaks(
     def attempt(call: object) -> None:
         try:
             call()  # type: ignore[operator]
-        except Exception as exc:  # noqa: BLE001 - collecting every error path
+        except Exception as exc:
             errors.append(exc)
 
     def garment() -> ProviderResult:

@@ -34,7 +34,16 @@ def run(*args: str) -> tuple[str, str]:
 def test_offline_backend_writes_a_real_image(offline, photos, tmp_path):
     model, garment = photos
     target = tmp_path / "out.jpg"
-    stdout, _ = run("--model", str(model), "--garment", str(garment), "--category", "upper_body", "--out", str(target))
+    stdout, _ = run(
+        "--model",
+        str(model),
+        "--garment",
+        str(garment),
+        "--category",
+        "upper_body",
+        "--out",
+        str(target),
+    )
     assert "offline preview" in stdout
     with Image.open(target) as picture:
         assert picture.format == "JPEG"
@@ -44,8 +53,20 @@ def test_offline_backend_writes_a_real_image(offline, photos, tmp_path):
 def test_file_parts_reach_the_provider_as_documented(fake, photos, tmp_path):
     model, garment = photos
     target = tmp_path / "out.webp"
-    run("--model", str(model), "--garment", str(garment), "--category", "lower_body",
-        "--description", "Blue jeans", "--out", str(target), "--mask-out", str(tmp_path / "mask.webp"))
+    run(
+        "--model",
+        str(model),
+        "--garment",
+        str(garment),
+        "--category",
+        "lower_body",
+        "--description",
+        "Blue jeans",
+        "--out",
+        str(target),
+        "--mask-out",
+        str(tmp_path / "mask.webp"),
+    )
     [call] = fake.calls()
     assert call.path == "/api/openapi/change-clothes-ai"
     assert call.headers["authorization"] == f"Bearer {API_KEY}"
@@ -59,8 +80,16 @@ def test_file_parts_reach_the_provider_as_documented(fake, photos, tmp_path):
 
 def test_urls_are_sent_as_url_strings(fake, tmp_path):
     target = tmp_path / "out.webp"
-    run("--model", "https://shop.example/person.jpg", "--garment", "http://shop.example/shirt.png",
-        "--category", "upper_body", "--out", str(target))
+    run(
+        "--model",
+        "https://shop.example/person.jpg",
+        "--garment",
+        "http://shop.example/shirt.png",
+        "--category",
+        "upper_body",
+        "--out",
+        str(target),
+    )
     [call] = fake.calls()
     assert call.fields["modelImg"] == "https://shop.example/person.jpg"
     assert call.fields["garmentImg"] == "http://shop.example/shirt.png"
@@ -70,8 +99,18 @@ def test_urls_are_sent_as_url_strings(fake, tmp_path):
 
 def test_data_uris_are_sent_as_strings(fake, photos, tmp_path):
     model, garment = photos
-    run("--model", str(model), "--garment", str(garment), "--category", "dresses",
-        "--inline", "data-uri", "--out", str(tmp_path / "out.webp"))
+    run(
+        "--model",
+        str(model),
+        "--garment",
+        str(garment),
+        "--category",
+        "dresses",
+        "--inline",
+        "data-uri",
+        "--out",
+        str(tmp_path / "out.webp"),
+    )
     [call] = fake.calls()
     for field in ("modelImg", "garmentImg"):
         value = call.fields[field]
@@ -82,9 +121,20 @@ def test_data_uris_are_sent_as_strings(fake, photos, tmp_path):
 
 def test_prompt_form(fake, photos, tmp_path):
     model, _ = photos
-    stdout, _ = run("--model", str(model), "--prompt", "Help the model change into a red coat.",
-                    "--seed", "42", "--guidance-scale", "30", "--num-inference-steps", "12",
-                    "--out", str(tmp_path / "out.webp"))
+    stdout, _ = run(
+        "--model",
+        str(model),
+        "--prompt",
+        "Help the model change into a red coat.",
+        "--seed",
+        "42",
+        "--guidance-scale",
+        "30",
+        "--num-inference-steps",
+        "12",
+        "--out",
+        str(tmp_path / "out.webp"),
+    )
     [call] = fake.calls()
     assert call.path == "/api/openapi/change-clothes-by-prompt"
     assert call.fields["prompt"] == "Help the model change into a red coat."
@@ -99,7 +149,16 @@ def test_provider_error_is_one_clear_line_and_no_file(fake, photos, tmp_path):
     fake.fail_always(10003)
     target = tmp_path / "out.webp"
     with pytest.raises(CommandError) as caught:
-        run("--model", str(model), "--garment", str(garment), "--category", "upper_body", "--out", str(target))
+        run(
+            "--model",
+            str(model),
+            "--garment",
+            str(garment),
+            "--category",
+            "upper_body",
+            "--out",
+            str(target),
+        )
     message = str(caught.value)
     assert message.startswith("insufficient credits (10003):")
     assert "\n" not in message
@@ -118,21 +177,47 @@ def test_not_an_image_is_refused_before_any_call(fake, tmp_path):
 
 def test_out_of_range_parameter_is_refused_before_any_call(fake, photos, tmp_path):
     model, _ = photos
-    with pytest.raises(CommandError, match="num_inference_steps|steps"):
-        run("--model", str(model), "--prompt", "x", "--num-inference-steps", "51", "--out", str(tmp_path / "o.webp"))
+    with pytest.raises(CommandError, match=r"num_inference_steps|steps"):
+        run(
+            "--model",
+            str(model),
+            "--prompt",
+            "x",
+            "--num-inference-steps",
+            "51",
+            "--out",
+            str(tmp_path / "o.webp"),
+        )
     assert fake.calls() == []
 
 
 def test_garment_and_prompt_together_are_refused(photos, tmp_path):
     model, garment = photos
     with pytest.raises(CommandError, match="either --garment"):
-        run("--model", str(model), "--garment", str(garment), "--prompt", "x", "--out", str(tmp_path / "o"))
+        run(
+            "--model",
+            str(model),
+            "--garment",
+            str(garment),
+            "--prompt",
+            "x",
+            "--out",
+            str(tmp_path / "o"),
+        )
 
 
 def test_missing_file_names_the_option(tmp_path):
     with pytest.raises(CommandError, match="--garment: no such file"):
-        run("--model", "https://x.example/a.jpg", "--garment", str(tmp_path / "nope.png"),
-            "--category", "upper_body", "--out", str(tmp_path / "o"))
+        run(
+            "--model",
+            "https://x.example/a.jpg",
+            "--garment",
+            str(tmp_path / "nope.png"),
+            "--category",
+            "upper_body",
+            "--out",
+            str(tmp_path / "o"),
+        )
 
 
 def test_tryon_check_passes_and_never_prints_the_key(fake):

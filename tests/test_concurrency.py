@@ -182,14 +182,21 @@ def test_the_bound_holds_across_processes_and_shoppers_go_first(tmp_path: Path):
     def holder(source: str, rounds: int, hold: float) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             script(HOLDER, source, str(rounds), str(hold)),
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     bulk = [holder("preview", 5, 0.15) for _ in range(3)]
     shopper = holder("shopper", 5, 0.05)
     spans = {}
-    for name, process in [("bulk0", bulk[0]), ("bulk1", bulk[1]), ("bulk2", bulk[2]),
-                          ("shopper", shopper)]:
+    for name, process in [
+        ("bulk0", bulk[0]),
+        ("bulk1", bulk[1]),
+        ("bulk2", bulk[2]),
+        ("shopper", shopper),
+    ]:
         out, err = process.communicate(timeout=60)
         assert process.returncode == 0, err.decode()[-2000:]
         spans[name] = json.loads(out)

@@ -34,7 +34,7 @@ def test_settings_are_read_lazily():
 
 def test_unknown_attribute_is_an_error():
     with pytest.raises(AttributeError):
-        tryon_settings.NOT_A_SETTING  # noqa: B018
+        tryon_settings.NOT_A_SETTING
 
 
 def test_none_is_a_value_except_for_environment_backed_keys(monkeypatch):

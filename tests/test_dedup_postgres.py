@@ -101,7 +101,12 @@ def run_until_finished(tryon_ids: list[str]) -> tuple[list[str], int]:
     outcomes = run_jobs(tryon_ids)
     left_after_first_pass = TryOn.objects.filter(pk__in=tryon_ids).unfinished().count()
     for _round in range(RECOVERY_ROUNDS):
-        left = [str(pk) for pk in TryOn.objects.filter(pk__in=tryon_ids).unfinished().values_list("pk", flat=True)]
+        left = [
+            str(pk)
+            for pk in TryOn.objects.filter(pk__in=tryon_ids)
+            .unfinished()
+            .values_list("pk", flat=True)
+        ]
         if not left:
             break
         run_jobs(left)

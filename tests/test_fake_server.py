@@ -136,7 +136,7 @@ def test_result_is_built_from_the_uploaded_model_photo(fake: FakeChangeClothesSe
     result = open_webp(http.get(response.json()["data"]["resultImgUrl"]).content)
     assert result.size == (300, 400)
     # Outside the garment area the picture is still the model's green.
-    red, green, blue = result.convert("RGB").getpixel((5, 5))  # type: ignore[misc]
+    red, green, _blue = result.convert("RGB").getpixel((5, 5))  # type: ignore[misc]
     assert green > 150 and red < 60
 
 
@@ -270,9 +270,7 @@ def test_a_field_sent_twice_is_invalid(fake: FakeChangeClothesServer) -> None:
     parts = [(name, (None, value)) for name, value in garment_fields().items()]
     parts.append(("category", (None, "dresses")))
     response = http.post(
-        fake.base_url + CHANGE_CLOTHES_PATH,
-        files=parts,
-        headers={"Authorization": f"Bearer {KEY}"}
+        fake.base_url + CHANGE_CLOTHES_PATH, files=parts, headers={"Authorization": f"Bearer {KEY}"}
     )
     assert body_code(response) == 10004
 
@@ -483,7 +481,7 @@ def test_requests_are_recorded_in_detail(fake: FakeChangeClothesServer) -> None:
 def test_start_stop_lifecycle() -> None:
     fake = FakeChangeClothesServer()
     with pytest.raises(RuntimeError):
-        fake.base_url  # noqa: B018 - the property raises
+        fake.base_url
     fake.start()
     try:
         assert fake.start() is fake  # idempotent

@@ -134,7 +134,9 @@ def refused() -> Arrange:
     def arrange(env: Env) -> Iterator[None]:
         with override_settings(
             TRYON={
-                **tryon_settings_for(env.fake, MAX_RETRIES=MAX_RETRIES, DAILY_PAID_CALL_LIMIT=NO_CAP),
+                **tryon_settings_for(
+                    env.fake, MAX_RETRIES=MAX_RETRIES, DAILY_PAID_CALL_LIMIT=NO_CAP
+                ),
                 "API_BASE_URL": env.refused_url,
             }
         ):
@@ -183,13 +185,22 @@ def scenarios() -> list[Scenario]:
         Scenario("500 once", fake_steps(fail(500)), 2, SUCCEEDED),
         Scenario("500 x MAX_RETRIES as HTTP 500", fake_steps(fail(500, r, "status")), n, SUCCEEDED),
         Scenario("20001 once", fake_steps(fail(20001)), 2, SUCCEEDED),
-        Scenario("20001 x MAX_RETRIES as HTTP 500", fake_steps(fail(20001, r, "status")), n, SUCCEEDED),
+        Scenario(
+            "20001 x MAX_RETRIES as HTTP 500", fake_steps(fail(20001, r, "status")), n, SUCCEEDED
+        ),
         Scenario("500 then 20001", fake_steps(fail(500), fail(20001, r - 1)), n, SUCCEEDED),
         Scenario("non-JSON 502 once", fake_steps(non_json(502)), 2, SUCCEEDED),
         Scenario("non-JSON 502 x MAX_RETRIES", fake_steps(non_json(502, r)), n, SUCCEEDED),
         # Sent but never answered: the provider may have charged, so never repeated.
         Scenario("connection dropped once", fake_steps(dropped(1)), 1, FAILED, message="answer"),
-        Scenario("read timeout once", fake_steps(hung(1), TIMEOUT=TIMEOUT), 1, FAILED, message="Timeout", rare=True),
+        Scenario(
+            "read timeout once",
+            fake_steps(hung(1), TIMEOUT=TIMEOUT),
+            1,
+            FAILED,
+            message="Timeout",
+            rare=True,
+        ),
         # Transient past MAX_RETRIES: 1 + MAX_RETRIES calls, then the last failure.
         Scenario("500 always", fake_steps(fail(500, n)), n, FAILED, 500),
         Scenario("20001 always", fake_steps(fail(20001, n, "status")), n, FAILED, 20001),
@@ -237,7 +248,9 @@ def env(fake: FakeChangeClothesServer, settings: Any) -> Iterator[Env]:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
         port = closed.getsockname()[1]
-        yield Env(fake=fake, refused_url=f"http://127.0.0.1:{port}", flaky_root=Path(settings.MEDIA_ROOT))
+        yield Env(
+            fake=fake, refused_url=f"http://127.0.0.1:{port}", flaky_root=Path(settings.MEDIA_ROOT)
+        )
 
 
 def distinct_tryons(count: int, model_photo: ModelPhoto, task_queue: Any) -> list[TryOn]:
@@ -293,7 +306,9 @@ def test_200_mixed_faults_each_end_terminal_with_exactly_the_calls_the_policy_al
     assert recorded == sum(s.provider_calls for s in plan)
     refused_attempts = sum(s.provider_calls - s.calls for s in plan)
     assert recorded == env.fake.call_count + refused_attempts
-    assert TryOn.objects.filter(status=SUCCEEDED).count() == sum(s.status == SUCCEEDED for s in plan)
+    assert TryOn.objects.filter(status=SUCCEEDED).count() == sum(
+        s.status == SUCCEEDED for s in plan
+    )
     assert not GenerationClaim.objects.exists()
     assert not ProviderCallSlot.objects.exclude(holder="").exists()
     # No half-written result: every stored result belongs to a row.
@@ -324,7 +339,9 @@ def run_one(env: Env, tryon: TryOn, scenario: Scenario) -> None:
         assert gets == scenario.gets, where
     assert tryon.finished_at is not None, where
     if scenario.status == SUCCEEDED:
-        assert tryon.result_image and tryon.result_image.storage.exists(tryon.result_image.name), where
+        assert tryon.result_image and tryon.result_image.storage.exists(tryon.result_image.name), (
+            where
+        )
         assert tryon.error_code is None and tryon.error_message == "", where
         # The result, and for the garment endpoint its mask, each fetched once.
         assert gets == (2 if tryon.garment_id else 1), where
@@ -345,8 +362,16 @@ def assert_leaves_nothing_queued(env: Env, model_photo: ModelPhoto) -> None:
 
 def test_the_plan_covers_every_fault_the_issue_names() -> None:
     names = " | ".join(s.name for s in job_plan(JOBS))
-    for fault in ("500", "20001", "connection refused", "read timeout", "non-JSON 502",
-                  "result URL 404", "storage write fails", "connection dropped"):
+    for fault in (
+        "500",
+        "20001",
+        "connection refused",
+        "read timeout",
+        "non-JSON 502",
+        "result URL 404",
+        "storage write fails",
+        "connection dropped",
+    ):
         assert fault in names
     for code in FINAL_CODES:
         assert f"{code} (body)" in names and f"{code} (status)" in names
@@ -380,7 +405,11 @@ def test_concurrent_jobs_under_a_burst_of_transient_faults_pay_exactly_once_per_
     with fake_settings(fake):
         tryons = distinct_tryons(CONCURRENT_JOBS, preset, task_queue)
     faults: list[tuple[int, Literal["body", "status"]]] = [
-        (500, "body"), (20001, "body"), (500, "status"), (10003, "body"), (20001, "status")
+        (500, "body"),
+        (20001, "body"),
+        (500, "status"),
+        (10003, "body"),
+        (20001, "status"),
     ]
     queued = 0
     for i in range(40):
@@ -446,4 +475,3 @@ def run_concurrently(tryon_ids: list[str], workers: int) -> None:
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
-

@@ -37,7 +37,11 @@ def media_files(settings: Any) -> set[Path]:
 
 
 def resolve(value: object, garment: Any, preset: Any) -> object:
-    return {GARMENT: garment.pk, PRESET: str(preset.pk)}.get(value, value) if isinstance(value, str) else value
+    return (
+        {GARMENT: garment.pk, PRESET: str(preset.pk)}.get(value, value)
+        if isinstance(value, str)
+        else value
+    )
 
 
 class Snapshot:
@@ -98,7 +102,9 @@ def test_upload_cases(case: Case, fake, garment, preset, settings, task_queue):
     assert not Image.open(io.BytesIO(sent)).getexif() and b"GPS" not in sent
 
 
-@pytest.mark.parametrize(("case_id", "body", "error_field"), FIELD_CASES, ids=[c[0] for c in FIELD_CASES])
+@pytest.mark.parametrize(
+    ("case_id", "body", "error_field"), FIELD_CASES, ids=[c[0] for c in FIELD_CASES]
+)
 def test_field_cases(case_id, body, error_field, fake, garment, preset, settings):
     payload = {key: resolve(value, garment, preset) for key, value in body.items()}
     before = Snapshot(settings)
@@ -110,7 +116,9 @@ def test_field_cases(case_id, body, error_field, fake, garment, preset, settings
 def test_inactive_garment(fake, preset, settings):
     garment = make_garment(is_active=False)
     before = Snapshot(settings)
-    response = APIClient().post(CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+    response = APIClient().post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     assert "garment" in field_errors(response)
     before.assert_unchanged(fake)
 
@@ -118,7 +126,9 @@ def test_inactive_garment(fake, preset, settings):
 def test_another_shoppers_photo_id(fake, garment, settings):
     someone_else = make_model_photo("their upload", is_preset=False, session_key="other-session")
     before = Snapshot(settings)
-    response = APIClient().post(CREATE_URL, {"garment": garment.pk, "model_photo": str(someone_else.pk)}, format="json")
+    response = APIClient().post(
+        CREATE_URL, {"garment": garment.pk, "model_photo": str(someone_else.pk)}, format="json"
+    )
     assert "model_photo" in field_errors(response)
     before.assert_unchanged(fake)
 
@@ -139,7 +149,9 @@ def staff(django_user_model: Any) -> APIClient:
     return client
 
 
-@pytest.mark.parametrize(("case_id", "body", "error_field"), PROMPT_CASES, ids=[c[0] for c in PROMPT_CASES])
+@pytest.mark.parametrize(
+    ("case_id", "body", "error_field"), PROMPT_CASES, ids=[c[0] for c in PROMPT_CASES]
+)
 def test_prompt_cases(case_id, body, error_field, staff, fake, garment, preset, settings):
     payload = {"model_photo": str(preset.pk)}
     payload.update({key: resolve(value, garment, preset) for key, value in body.items()})
@@ -152,7 +164,9 @@ def test_prompt_cases(case_id, body, error_field, staff, fake, garment, preset, 
 
 @pytest.mark.parametrize("prompt", VALID_PROMPTS)
 def test_non_ascii_prompts_reach_the_provider_unchanged(prompt, staff, fake, preset, task_queue):
-    response = staff.post(CREATE_URL, {"model_photo": str(preset.pk), "prompt": prompt, "seed": 7}, format="json")
+    response = staff.post(
+        CREATE_URL, {"model_photo": str(preset.pk), "prompt": prompt, "seed": 7}, format="json"
+    )
     assert response.status_code == 202
     run_queued(task_queue)
     [call] = fake.calls()

@@ -31,12 +31,16 @@ def request(garment: Any, model_photo: Any, **kwargs: Any) -> tuple[TryOn, bool]
     return services.request_tryon(garment=garment, model_photo=model_photo, **kwargs)
 
 
-def test_job_runs_end_to_end_and_stores_result_under_content_hash(fake, garment, preset, task_queue):
+def test_job_runs_end_to_end_and_stores_result_under_content_hash(
+    fake, garment, preset, task_queue
+):
     tryon, answered_now = request(garment, preset)
     assert not answered_now
     assert tryon.status == TryOnStatus.PENDING
     assert len(task_queue.results) == 1
-    assert task_queue.results[0].args == [str(tryon.pk)] or task_queue.results[0].args == (str(tryon.pk),)
+    assert task_queue.results[0].args == [str(tryon.pk)] or task_queue.results[0].args == (
+        str(tryon.pk),
+    )
 
     assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
     tryon.refresh_from_db()
@@ -87,7 +91,9 @@ def test_identical_request_after_success_is_answered_at_once_without_provider_ca
     assert len(fake.calls()) == 1
 
 
-def test_identical_requests_queued_together_make_one_provider_call(fake, garment, preset, task_queue):
+def test_identical_requests_queued_together_make_one_provider_call(
+    fake, garment, preset, task_queue
+):
     first, _ = request(garment, preset)
     second, _ = request(garment, preset)
     assert first.fingerprint == second.fingerprint != ""
@@ -185,10 +191,15 @@ def test_result_download_failure_fails_cleanly(fake, garment, preset, task_queue
     assert not results_dir.exists() or not any(p.is_file() for p in results_dir.rglob("*"))
 
 
-def test_storage_write_failure_leaves_no_file_and_no_running_row(fake, task_queue, settings, tmp_path):
+def test_storage_write_failure_leaves_no_file_and_no_running_row(
+    fake, task_queue, settings, tmp_path
+):
     storages = {
         **settings.STORAGES,
-        "flaky": {"BACKEND": "tests.storages.HalfWritingStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "flaky": {
+            "BACKEND": "tests.storages.HalfWritingStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
     with override_settings(STORAGES=storages, TRYON=tryon_settings_for(fake, STORAGE="flaky")):
         from django.core.files.storage import storages as handler
@@ -239,8 +250,11 @@ def test_finished_signal_is_sent(fake, garment, preset, task_queue):
 
 def test_prompt_mode_sends_prompt_fields_and_keeps_the_seed(fake, preset, task_queue):
     tryon, _ = services.request_tryon(
-        model_photo=preset, prompt="Help the model change into a blue striped shirt.", seed=1234,
-        guidance_scale=60, num_inference_steps=20,
+        model_photo=preset,
+        prompt="Help the model change into a blue striped shirt.",
+        seed=1234,
+        guidance_scale=60,
+        num_inference_steps=20,
     )
     run_queued(task_queue)
     tryon.refresh_from_db()
@@ -276,7 +290,9 @@ def test_stale_running_job_is_found_and_run_again(fake, garment, preset, task_qu
     tryon, _ = request(garment, preset)
     task_queue.clear()  # the worker that took it died
     long_ago = timezone.now() - timedelta(hours=1)
-    TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=long_ago, created_at=long_ago)
+    TryOn.objects.filter(pk=tryon.pk).update(
+        status=TryOnStatus.RUNNING, started_at=long_ago, created_at=long_ago
+    )
 
     assert services.recover_stale(timedelta(minutes=15)) == 1
     assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
@@ -292,7 +308,9 @@ def test_recent_running_job_is_left_alone(fake, garment, preset, task_queue):
     assert task_queue.results == []
 
 
-def test_tryon_deleted_while_running_leaves_no_result_file(fake, garment, preset, task_queue, settings, monkeypatch):
+def test_tryon_deleted_while_running_leaves_no_result_file(
+    fake, garment, preset, task_queue, settings, monkeypatch
+):
     tryon, _ = request(garment, preset)
     from tryon import jobs
 
@@ -309,7 +327,9 @@ def test_tryon_deleted_while_running_leaves_no_result_file(fake, garment, preset
     assert not any(p.is_file() for p in results_dir.rglob("*"))
 
 
-def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(fake, garment, preset, task_queue):
+def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(
+    fake, garment, preset, task_queue
+):
     from tryon.exceptions import DAILY_LIMIT_CODE, user_message_for
 
     with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=0)):
@@ -323,7 +343,9 @@ def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(fake, garment,
     assert fake.calls() == []
 
 
-def test_job_that_lost_its_row_while_waiting_for_a_slot_does_not_pay(fake, garment, preset, task_queue, monkeypatch):
+def test_job_that_lost_its_row_while_waiting_for_a_slot_does_not_pay(
+    fake, garment, preset, task_queue, monkeypatch
+):
     from contextlib import contextmanager
 
     from tryon import jobs
@@ -342,7 +364,9 @@ def test_job_that_lost_its_row_while_waiting_for_a_slot_does_not_pay(fake, garme
     assert GenerationClaim.objects.filter(fingerprint=tryon.fingerprint).exists()
 
 
-def test_waiting_jobs_get_the_failure_when_the_leader_crashes(fake, garment, preset, task_queue, monkeypatch):
+def test_waiting_jobs_get_the_failure_when_the_leader_crashes(
+    fake, garment, preset, task_queue, monkeypatch
+):
     from tryon import jobs
 
     leader, _ = request(garment, preset)
@@ -361,7 +385,9 @@ def test_waiting_jobs_get_the_failure_when_the_leader_crashes(fake, garment, pre
     assert GenerationClaim.objects.count() == 0
 
 
-def test_deleted_leader_sends_waiting_jobs_back_to_the_queue(fake, garment, preset, task_queue, monkeypatch):
+def test_deleted_leader_sends_waiting_jobs_back_to_the_queue(
+    fake, garment, preset, task_queue, monkeypatch
+):
     from tryon import jobs
 
     leader, _ = request(garment, preset)

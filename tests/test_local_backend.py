@@ -214,8 +214,7 @@ def test_same_inputs_give_the_same_bytes(person: bytes) -> None:
     ]
     assert calls[0] == calls[1]
     prompts = [
-        backend.change_clothes_by_prompt(model_image=person, prompt="a red shirt")
-        for _ in range(2)
+        backend.change_clothes_by_prompt(model_image=person, prompt="a red shirt") for _ in range(2)
     ]
     assert prompts[0] == prompts[1]
 

@@ -86,7 +86,7 @@ def test_all_with_wait_shows_progress_and_summary(fake, task_queue, monkeypatch)
 
 
 def test_resumable_skips_succeeded_and_queued_previews(fake, task_queue):
-    first, second = garments(2)
+    first, _second = garments(2)
     (model,) = models(1)
     out, _ = pregenerate("--garment", str(first.pk))
     assert "Queued: 1 queued" in out
@@ -138,7 +138,7 @@ def test_timeout_stops_waiting_with_an_error(fake, task_queue, monkeypatch):
 
 
 def test_wait_requeues_a_job_whose_worker_died(fake, task_queue, monkeypatch):
-    (garment,) = garments(1)
+    (_garment,) = garments(1)
     models(1)
     out, _ = pregenerate("--all")
     lost = TryOn.objects.get()

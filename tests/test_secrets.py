@@ -57,7 +57,12 @@ def test_provider_echoing_the_key_back_is_scrubbed(fake, caplog):
 
 def test_connection_errors_never_carry_the_key(settings, caplog):
     caplog.set_level(logging.DEBUG)
-    settings.TRYON = {"API_KEY": API_KEY, "API_BASE_URL": "http://127.0.0.1:9", "RETRY_BACKOFF": 0, "TIMEOUT": 1}
+    settings.TRYON = {
+        "API_KEY": API_KEY,
+        "API_BASE_URL": "http://127.0.0.1:9",
+        "RETRY_BACKOFF": 0,
+        "TIMEOUT": 1,
+    }
     with pytest.raises(ProviderError) as caught:
         ChangeClothesBackend().change_clothes_by_prompt(model_image=_jpeg(), prompt="x")
     assert API_KEY not in everything_about(caught.value)
@@ -79,8 +84,17 @@ def test_commands_never_print_the_key(fake, tmp_path):
     fake.fail_always(30001)
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError) as caught:
-        call_command("tryon_run", "--model", "https://x.example/p.jpg", "--prompt", "x",
-                     "--out", str(tmp_path / "o.webp"), stdout=out, stderr=err)
+        call_command(
+            "tryon_run",
+            "--model",
+            "https://x.example/p.jpg",
+            "--prompt",
+            "x",
+            "--out",
+            str(tmp_path / "o.webp"),
+            stdout=out,
+            stderr=err,
+        )
     assert API_KEY not in str(caught.value) + out.getvalue() + err.getvalue()
     out, err = io.StringIO(), io.StringIO()
     call_command("tryon_check", stdout=out, stderr=err)
@@ -104,7 +118,9 @@ def test_api_answers_and_pages_never_carry_the_key(fake, garment, preset, task_q
 
     fake.respond_next({"code": 30001, "msg": f"key {API_KEY} is not valid"}, status=200)
     shopper = APIClient()
-    created = shopper.post("/tryon/api/tryons/", {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json")
+    created = shopper.post(
+        "/tryon/api/tryons/", {"garment": garment.pk, "model_photo": str(preset.pk)}, format="json"
+    )
     assert created.status_code == 202
     run_queued(task_queue)
     polled = shopper.get(created["Location"])

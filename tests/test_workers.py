@@ -126,7 +126,9 @@ def distinct_garments(count: int) -> list[Garment]:
         colour = (40 + (i * 37) % 200, 30 + (i * 91) % 200, 20 + (i * 53) % 200)
         garment = Garment(name=f"Garment {i:03d}")
         garment.image.save(
-            "g.jpg", ContentFile(images.garment_photo(color=colour, width=256, height=300)), save=False
+            "g.jpg",
+            ContentFile(images.garment_photo(color=colour, width=256, height=300)),
+            save=False,
         )
         garment.save()
         garments.append(garment)
@@ -201,7 +203,9 @@ def test_three_db_workers_run_each_of_100_jobs_exactly_once(pg_database, fake_se
         tasks = list(DBTaskResult.objects.all())
         assert {t.status for t in tasks} == {"SUCCESSFUL"}
         assert all(len(t.worker_ids) == 1 for t in tasks)  # each claimed by one worker, once
-        per_worker = {w: sum(w in t.worker_ids for t in tasks) for w in {t.worker_ids[0] for t in tasks}}
+        per_worker = {
+            w: sum(w in t.worker_ids for t in tasks) for w in {t.worker_ids[0] for t in tasks}
+        }
         assert len(per_worker) >= 2, per_worker  # the work really was shared
         # The shop-wide bound held across processes: 3 slots, 1 kept for shoppers.
         assert max_overlap(fake_server) <= 2
@@ -285,7 +289,9 @@ def test_rq_worker_runs_jobs_end_to_end(pg_database, fake_server):
                 pg_database, tryon, tasks="rq", TRYON_WORKER_RQ_QUEUES=json.dumps(rq_queues)
             )
             # django-tasks-rq's Job class is what turns an RQ job back into a Task call.
-            command = manage("rqworker", queue_name, "--burst", "--job-class", "django_tasks_rq.Job")
+            command = manage(
+                "rqworker", queue_name, "--burst", "--job-class", "django_tasks_rq.Job"
+            )
             finish([start(command, env)])
             assert {t.status for t in TryOn.objects.all()} == {TryOnStatus.SUCCEEDED}
             assert fake_server.call_count == 5
@@ -347,7 +353,9 @@ def test_two_db_workers_on_a_sqlite_file(sqlite_file, fake_server):
 
     with sqlite3.connect(sqlite_file) as db:
         rows = db.execute("SELECT status, provider_calls FROM tryon_tryon").fetchall()
-        tasks = db.execute("SELECT status, worker_ids FROM django_tasks_database_dbtaskresult").fetchall()
+        tasks = db.execute(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult"
+        ).fetchall()
     assert rows == [("succeeded", 1)] * 30
     assert fake_server.call_count == 30
     assert len(set(garment_hashes(fake_server))) == 30

@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from . import previews, services
 from .exceptions import ERROR_DESCRIPTIONS
 from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
+from .parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 
 THUMBNAIL_SIZE = 64
 PREVIEW_SIZE = 120
@@ -89,9 +90,7 @@ def preview_counts_html(counts: Counter[str] | dict[str, int]) -> str:
     ]
     if not parts:
         return "—"
-    return format_html_join(
-        " · ", '<span class="tryon-count tryon-{}">{}: {}</span>', parts
-    )
+    return format_html_join(" · ", '<span class="tryon-count tryon-{}">{}: {}</span>', parts)
 
 
 def preview_gallery_html(model_admin: admin.ModelAdmin, garment: Garment, size: int) -> str:
@@ -236,7 +235,9 @@ def retry_failed_tryon_previews(
     )
 
 
-def _report(model_admin: admin.ModelAdmin, request: HttpRequest, report: previews.PreviewReport) -> None:
+def _report(
+    model_admin: admin.ModelAdmin, request: HttpRequest, report: previews.PreviewReport
+) -> None:
     level = messages.SUCCESS if not report.unusable else messages.WARNING
     model_admin.message_user(
         request,
@@ -355,14 +356,22 @@ class RestyleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_('English, e.g. "Help the model change into a blue striped shirt."'),
     )
-    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=2_147_483_647)
+    seed = forms.IntegerField(
+        label=_("Seed"), required=False, min_value=SEED_MIN, max_value=SEED_MAX
+    )
     randomize_seed = forms.BooleanField(label=_("Random seed"), required=False)
     guidance_scale = forms.FloatField(
-        label=_("Guidance scale"), required=False, min_value=1, max_value=100,
+        label=_("Guidance scale"),
+        required=False,
+        min_value=GUIDANCE_SCALE_RANGE[0],
+        max_value=GUIDANCE_SCALE_RANGE[1],
         help_text=_("1–100, default 50: how strongly the prompt weighs."),
     )
     num_inference_steps = forms.IntegerField(
-        label=_("Inference steps"), required=False, min_value=1, max_value=50,
+        label=_("Inference steps"),
+        required=False,
+        min_value=INFERENCE_STEPS_RANGE[0],
+        max_value=INFERENCE_STEPS_RANGE[1],
         help_text=_("1–50, default 28."),
     )
 

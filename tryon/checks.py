@@ -169,8 +169,7 @@ def _check_tasks() -> list[checks.CheckMessage]:
         if queue and backend.queues and queue not in backend.queues:
             return [
                 checks.Error(
-                    f"TRYON[{key!r}] is {queue!r}, which TASKS[{alias!r}]['QUEUES'] "
-                    "does not list.",
+                    f"TRYON[{key!r}] is {queue!r}, which TASKS[{alias!r}]['QUEUES'] does not list.",
                     id="tryon.E009",
                 )
             ]

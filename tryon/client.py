@@ -45,16 +45,13 @@ from .exceptions import (
     TryOnConfigurationError,
     error_for_code,
 )
+from .parameters import CATEGORIES, GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 
 logger = logging.getLogger("tryon.client")
 
 CHANGE_CLOTHES_PATH = "/api/openapi/change-clothes-ai"
 CHANGE_CLOTHES_BY_PROMPT_PATH = "/api/openapi/change-clothes-by-prompt"
 
-CATEGORIES = ("upper_body", "lower_body", "dresses")
-SEED_MAX = 2_147_483_647
-GUIDANCE_SCALE_RANGE = (1, 100)
-INFERENCE_STEPS_RANGE = (1, 50)
 
 USER_AGENT = f"django-tryon/{tryon.__version__} httpx/{httpx.__version__}"
 
@@ -328,7 +325,7 @@ class ChangeClothesClient:
             except ProviderError as exc:
                 self._log_failure(path, attempt, exc, time.monotonic() - started)
                 if not exc.transient or attempt > self.max_retries:
-                    raise _with_attempts(exc, attempt)  # noqa: B904 (re-raises exc itself)
+                    raise _with_attempts(exc, attempt)
                 self._backoff(attempt)
                 continue
             logger.info(
@@ -383,8 +380,7 @@ class ChangeClothesClient:
         status = response.status_code
         what = "an answer without a result code" if is_json else "a body that is not JSON"
         message = (
-            f"The provider answered HTTP {status} with {what}: "
-            f"{self._snippet(response.text)!r}"
+            f"The provider answered HTTP {status} with {what}: {self._snippet(response.text)!r}"
         )
         if status >= 500:
             raise TransientProviderError(message, status_code=status)
@@ -477,8 +473,7 @@ def _with_attempts(exc: ProviderError, attempts: int) -> ProviderError:
 def _validated_base_url(base_url: str) -> str:
     if not isinstance(base_url, str) or not _is_http_url(base_url.strip()):
         raise TryOnConfigurationError(
-            "TRYON['API_BASE_URL'] must be an http(s) URL such as "
-            "'https://changeclothesai.online'."
+            "TRYON['API_BASE_URL'] must be an http(s) URL such as 'https://changeclothesai.online'."
         )
     return base_url.strip().rstrip("/")
 
@@ -504,7 +499,7 @@ def _prompt_fields(
         "prompt": prompt.strip(),
     }
     if seed is not None:
-        fields["seed"] = str(_validated_int(seed, "seed", 0, SEED_MAX))
+        fields["seed"] = str(_validated_int(seed, "seed", SEED_MIN, SEED_MAX))
     if randomize_seed is not None:
         if not isinstance(randomize_seed, bool):
             _invalid("randomize_seed must be True or False.")

@@ -29,11 +29,11 @@ except ImportError:  # Django 5.2 with the backport
 
 __all__ = [
     "DEFAULT_TASK_PRIORITY",
-    "InvalidTaskBackendError",
-    "InvalidTaskError",
     "TASKS_MODULE",
     "TASK_MAX_PRIORITY",
     "TASK_MIN_PRIORITY",
+    "InvalidTaskBackendError",
+    "InvalidTaskError",
     "task",
     "task_backends",
 ]

@@ -28,7 +28,10 @@ def prepared_image(obj: Garment | ModelPhoto) -> bytes:
     """
     with obj.image.open("rb") as handle:
         stored = handle.read()
-    if obj.image_hash_name == obj.image.name and hashlib.sha256(stored).hexdigest() == obj.image_hash:
+    if (
+        obj.image_hash_name == obj.image.name
+        and hashlib.sha256(stored).hexdigest() == obj.image_hash
+    ):
         return stored  # already normalised and checked when its hash was recorded
     normalised = normalize_image(stored)
     if obj.image_hash != normalised.sha256 or obj.image_hash_name != obj.image.name:

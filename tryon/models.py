@@ -130,7 +130,11 @@ class ModelPhoto(models.Model):
     def __str__(self) -> str:
         if self.name:
             return self.name
-        return _("Shopper photo %(id)s") % {"id": str(self.pk)[:8]} if not self.is_preset else str(self.pk)
+        return (
+            _("Shopper photo %(id)s") % {"id": str(self.pk)[:8]}
+            if not self.is_preset
+            else str(self.pk)
+        )
 
 
 class TryOnStatus(models.TextChoices):
@@ -249,7 +253,9 @@ class TryOn(models.Model):
         indexes = [models.Index(fields=["fingerprint", "status"])]
 
     def __str__(self) -> str:
-        subject = self.garment.name if self.garment_id and self.garment else (self.prompt[:40] or "?")
+        subject = (
+            self.garment.name if self.garment_id and self.garment else (self.prompt[:40] or "?")
+        )
         return f"{subject} on {self.model_photo} ({self.get_status_display()})"
 
     @property
@@ -275,6 +281,9 @@ class GenerationClaim(models.Model):
     class Meta:
         verbose_name = _("generation claim")
         verbose_name_plural = _("generation claims")
+
+    def __str__(self) -> str:
+        return f"claim {self.fingerprint[:12]} by {self.tryon_id}"
 
 
 class ProviderCallSlot(models.Model):
@@ -314,3 +323,6 @@ class DailyUsage(models.Model):
     class Meta:
         verbose_name = _("daily usage")
         verbose_name_plural = _("daily usage")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.paid_calls} paid calls"

@@ -74,8 +74,8 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw
 
 __all__ = [
-    "CHANGE_CLOTHES_PATH",
     "CHANGE_CLOTHES_BY_PROMPT_PATH",
+    "CHANGE_CLOTHES_PATH",
     "ERROR_MESSAGES",
     "FakeChangeClothesServer",
     "RecordedFile",
@@ -472,9 +472,7 @@ class FakeChangeClothesServer:
             return 30001
         return None
 
-    def _success(
-        self, request: RecordedRequest, images: dict[str, Image.Image | None]
-    ) -> _Planned:
+    def _success(self, request: RecordedRequest, images: dict[str, Image.Image | None]) -> _Planned:
         fields = request.fields
         if request.path == CHANGE_CLOTHES_PATH:
             tint = _average_colour(images.get("garmentImg")) or _colour_for(fields["category"])
@@ -527,7 +525,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeChangeClothes/1.0"
     timeout = 30  # a stuck client must not pin a thread forever
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         # Only the request line and status: never the headers (they hold the key).
         logger.debug("Fake server: " + format, *args)
 
@@ -540,7 +538,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib's name
+    def do_GET(self) -> None:
         fake = self.server.fake
         request = self._recorded()
         fake._record(request)
@@ -552,7 +550,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, content, "image/webp")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib's name
+    def do_POST(self) -> None:
         fake = self.server.fake
         length = self.headers.get("Content-Length", "0")
         size = int(length) if length.isdigit() else 0

@@ -39,7 +39,9 @@ PRODUCTS: tuple[DemoProduct, ...] = (
         slug="blue-striped-shirt",
         name="Blue striped shirt",
         price=Decimal("45.00"),
-        description="A crisp long-sleeved poplin shirt with blue pinstripes, point collar and chest pocket.",
+        description=(
+            "A crisp long-sleeved poplin shirt with blue pinstripes, point collar and chest pocket."
+        ),
         category="upper_body",
         garment_description="white long-sleeved button-up shirt with vertical blue stripes",
         look=GarmentLook("shirt", "#f4f7fb", "stripes", "#3b6fb6"),
@@ -83,7 +85,13 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 )
 
 MODELS: tuple[DemoModel, ...] = (
-    DemoModel("Ava", PersonLook("#e9bf9f", "#5a3a22", "long", "#f5f5f2", "#3d4350", "#2b2b2b", "#e9edf1")),
-    DemoModel("Ben", PersonLook("#8a5a3c", "#1d1a18", "short", "#d9dcdf", "#24324a", "#3b2a20", "#efece6")),
-    DemoModel("Mia", PersonLook("#c98f64", "#2a1d16", "bun", "#dbe7f2", "#1f1f22", "#f2f2f2", "#e8efe9")),
+    DemoModel(
+        "Ava", PersonLook("#e9bf9f", "#5a3a22", "long", "#f5f5f2", "#3d4350", "#2b2b2b", "#e9edf1")
+    ),
+    DemoModel(
+        "Ben", PersonLook("#8a5a3c", "#1d1a18", "short", "#d9dcdf", "#24324a", "#3b2a20", "#efece6")
+    ),
+    DemoModel(
+        "Mia", PersonLook("#c98f64", "#2a1d16", "bun", "#dbe7f2", "#1f1f22", "#f2f2f2", "#e8efe9")
+    ),
 )

@@ -7,8 +7,9 @@ carry drf-spectacular's ``AutoSchema`` themselves, so the host needs neither
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.util import find_spec
-from typing import Any, Callable
+from typing import Any
 
 HAS_SPECTACULAR = find_spec("drf_spectacular") is not None
 

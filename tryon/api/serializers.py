@@ -18,10 +18,10 @@ from ..conf import tryon_settings
 from ..exceptions import InvalidImageError, user_message_for
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
+from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
-SEED_MAX = 2_147_483_647
 PROMPT_MAX_LENGTH = 1000
 PROMPT_PARAMETERS = ("seed", "randomize_seed", "guidance_scale", "num_inference_steps")
 
@@ -79,14 +79,20 @@ class TryOnCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=PROMPT_MAX_LENGTH, default=""
     )
     seed = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=SEED_MAX
+        required=False, allow_null=True, min_value=SEED_MIN, max_value=SEED_MAX
     )
     randomize_seed = serializers.BooleanField(required=False, allow_null=True)
     guidance_scale = serializers.FloatField(
-        required=False, allow_null=True, min_value=1, max_value=100
+        required=False,
+        allow_null=True,
+        min_value=GUIDANCE_SCALE_RANGE[0],
+        max_value=GUIDANCE_SCALE_RANGE[1],
     )
     num_inference_steps = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=50
+        required=False,
+        allow_null=True,
+        min_value=INFERENCE_STEPS_RANGE[0],
+        max_value=INFERENCE_STEPS_RANGE[1],
     )
 
     def validate_guidance_scale(self, value: float | None) -> float | None:

@@ -44,6 +44,7 @@ from PIL import (
 
 from ..exceptions import ProviderInvalidInputError
 from ..images import bounded_size, encode_jpeg, normalize_image
+from ..parameters import SEED_MAX
 from .base import BackendResult, BaseBackend, GeneratedImage, ImageInput
 
 __all__ = ["CATEGORY_BANDS", "PROMPT_COLORS", "LocalPreviewBackend", "image_bytes", "prompt_color"]
@@ -85,7 +86,6 @@ _MASK_COLOR: RGB = (40, 200, 255)
 _LABEL = "PREVIEW"
 _WORK_SIDE = 384  # long side of the copies the masks are computed on (speed)
 _MIN_THRESHOLD = 36  # colour distance from the background that counts as "something"
-_MAX_SEED = 2**31 - 1
 
 
 class LocalPreviewBackend(BaseBackend):
@@ -221,9 +221,7 @@ def _border_color(img: Image.Image) -> tuple[RGB, float]:
     """The median colour of a thin frame around ``img`` and its largest std deviation."""
     frame = Image.new("L", img.size, 0)
     width = max(2, min(img.size) // 50)
-    ImageDraw.Draw(frame).rectangle(
-        (0, 0, img.width - 1, img.height - 1), outline=255, width=width
-    )
+    ImageDraw.Draw(frame).rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
     stat = ImageStat.Stat(img, frame)
     median = tuple(int(v) for v in stat.median[:3])
     return (median[0], median[1], median[2]), max(stat.stddev[:3])
@@ -372,19 +370,19 @@ def _tint(img: Image.Image, color: RGB) -> Image.Image:
 
 def _seed_for(prompt: str, seed: int | None, randomize_seed: bool | None) -> int:
     if randomize_seed:
-        return secrets.randbelow(_MAX_SEED + 1)
+        return secrets.randbelow(SEED_MAX + 1)
     if seed is not None:
         return seed
     digest = hashlib.sha256(prompt.strip().encode()).digest()
-    return int.from_bytes(digest[:4], "big") & _MAX_SEED
+    return int.from_bytes(digest[:4], "big") & SEED_MAX
 
 
 def _check_prompt_parameters(
     seed: int | None, guidance_scale: float | None, num_inference_steps: int | None
 ) -> None:
     """The provider's documented ranges, so a preview fails where a real call would."""
-    if seed is not None and not 0 <= seed <= _MAX_SEED:
-        raise ProviderInvalidInputError(f"seed must be between 0 and {_MAX_SEED}.")
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise ProviderInvalidInputError(f"seed must be between 0 and {SEED_MAX}.")
     if guidance_scale is not None and not 1 <= guidance_scale <= 100:
         raise ProviderInvalidInputError("guidance_scale must be between 1 and 100.")
     if num_inference_steps is not None and not 1 <= num_inference_steps <= 50:
@@ -425,9 +423,7 @@ def _labelled(img: Image.Image) -> Image.Image:
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
     overlay_draw = ImageDraw.Draw(overlay)
     overlay_draw.rounded_rectangle(badge, radius=pad, fill=(0, 0, 0, 120))
-    overlay_draw.text(
-        (x + pad - left, y + pad - top), _LABEL, font=font, fill=(255, 255, 255, 230)
-    )
+    overlay_draw.text((x + pad - left, y + pad - top), _LABEL, font=font, fill=(255, 255, 255, 230))
     return Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
 
 

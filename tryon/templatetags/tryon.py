@@ -8,6 +8,7 @@ many widgets or preview lists it has.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -109,10 +110,8 @@ def _create_url() -> str | None:
 
 def _login_url(request: Any) -> str:
     login = str(settings.LOGIN_URL)
-    try:
+    with contextlib.suppress(NoReverseMatch):
         login = reverse(login)
-    except NoReverseMatch:
-        pass
     if request is not None:
         from urllib.parse import urlencode
 

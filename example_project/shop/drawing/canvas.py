@@ -7,6 +7,7 @@ at ``SCALE`` times that size and shrinks once at the end.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -79,13 +80,19 @@ class Canvas:
         return [(cx - rx) * SCALE, (cy - ry) * SCALE, (cx + rx) * SCALE, (cy + ry) * SCALE]
 
     def polygon(
-        self, points: Sequence[Point], fill: RGB | None, outline: RGB | None = None, width: float = 2
+        self,
+        points: Sequence[Point],
+        fill: RGB | None,
+        outline: RGB | None = None,
+        width: float = 2,
     ) -> None:
         scaled = self._scaled(points)
         if fill is not None:
             self.draw.polygon(scaled, fill=fill)
         if outline is not None:
-            self.draw.line([*scaled, scaled[0]], fill=outline, width=round(width * SCALE), joint="curve")
+            self.draw.line(
+                [*scaled, scaled[0]], fill=outline, width=round(width * SCALE), joint="curve"
+            )
 
     def ellipse(
         self,
@@ -104,9 +111,11 @@ class Canvas:
     def line(self, points: Sequence[Point], colour: RGB, width: float = 2) -> None:
         self.draw.line(self._scaled(points), fill=colour, width=round(width * SCALE), joint="curve")
 
-    def dashed(self, points: Sequence[Point], colour: RGB, width: float = 1.5, dash: float = 7) -> None:
+    def dashed(
+        self, points: Sequence[Point], colour: RGB, width: float = 1.5, dash: float = 7
+    ) -> None:
         """A stitched seam along the polyline ``points``."""
-        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
             length = math.hypot(x1 - x0, y1 - y0)
             steps = max(1, int(length // dash))
             for i in range(0, steps, 2):
@@ -133,7 +142,10 @@ class Canvas:
         middle = (centre if centre is not None else self.size[0] / 2) * SCALE
         ramp = Image.new("L", (width, 1))
         ramp.putdata(
-            [round(255 * strength * min(1.0, abs(x - middle) / (width * 0.42)) ** 2) for x in range(width)]
+            [
+                round(255 * strength * min(1.0, abs(x - middle) / (width * 0.42)) ** 2)
+                for x in range(width)
+            ]
         )
         shadow_alpha = ramp.resize((width, height))
         combined = Image.composite(shadow_alpha, Image.new("L", (width, height), 0), mask)

@@ -48,7 +48,10 @@ def _fabric(canvas: Canvas, look: GarmentLook) -> Image.Image:
 
 
 def _cloth(
-    canvas: Canvas, look: GarmentLook, shapes: Sequence[Sequence[Point]], fabric: Image.Image | None = None
+    canvas: Canvas,
+    look: GarmentLook,
+    shapes: Sequence[Sequence[Point]],
+    fabric: Image.Image | None = None,
 ) -> None:
     """Fill ``shapes`` with the garment's fabric, shade them and outline each."""
     mask = canvas.mask(shapes)
@@ -138,7 +141,7 @@ def _shirt(canvas: Canvas, look: GarmentLook) -> None:
 def _hoodie(canvas: Canvas, look: GarmentLook) -> None:
     colour = hex_rgb(look.colour)
     ink = detail(colour, 0.35)
-    hood = arc(CX, 188, 118, 124, 200, 340, 30) + [(470, 268), (298, 268)]
+    hood = [*arc(CX, 188, 118, 124, 200, 340, 30), (470, 268), (298, 268)]
     _cloth(canvas, look, [hood])
     right, cuff, left_cuff = _long_sleeved(cuff_depth=54)
     body = _symmetric(right, arc(CX, 188, 56, 60, 180, 0))
@@ -169,13 +172,22 @@ def _jeans(canvas: Canvas, look: GarmentLook) -> None:
     canvas.dashed([(236, 120), (532, 120)], thread)
     canvas.dashed([(236, 158), (532, 158)], thread)
     for x in (256, 320, 448, 512):  # belt loops
-        canvas.polygon([(x - 7, 104), (x + 7, 104), (x + 7, 176), (x - 7, 176)], fill=darker(colour, 0.08),
-                       outline=darker(colour, 0.45), width=1.5)
+        canvas.polygon(
+            [(x - 7, 104), (x + 7, 104), (x + 7, 176), (x - 7, 176)],
+            fill=darker(colour, 0.08),
+            outline=darker(colour, 0.45),
+            width=1.5,
+        )
     canvas.ellipse(CX, 139, 10, 10, fill=(190, 160, 90), outline=(120, 95, 40), width=2)  # button
     canvas.dashed([(412, 168), (412, 318), (384, 344)], thread)  # fly
     canvas.line([(384, 168), (384, 344)], darker(colour, 0.4), 1.5)
     for side in (1, -1):
-        opening = [(CX - side * 150, 224), (CX - side * 118, 222), (CX - side * 86, 196), (CX - side * 70, 168)]
+        opening = [
+            (CX - side * 150, 224),
+            (CX - side * 118, 222),
+            (CX - side * 86, 196),
+            (CX - side * 70, 168),
+        ]
         canvas.line(opening, darker(colour, 0.45), 2)
         canvas.dashed([(x + side * 6, y + 6) for x, y in opening], thread)
         hem_x = (202, 364) if side == 1 else (404, 566)
@@ -207,14 +219,28 @@ def _dress(canvas: Canvas, look: GarmentLook) -> None:
         _cloth(canvas, look, [shape], fabric)
     hem = arc(CX, 900, 262, 56, 0, 180, 30)
     bodice_and_skirt = [
-        (304, 206), (342, 196), (384, 236), (426, 196), (464, 206),
-        (454, 440), (470, 478), (646, 900), *hem[1:-1], (122, 900), (298, 478), (314, 440),
+        (304, 206),
+        (342, 196),
+        (384, 236),
+        (426, 196),
+        (464, 206),
+        (454, 440),
+        (470, 478),
+        (646, 900),
+        *hem[1:-1],
+        (122, 900),
+        (298, 478),
+        (314, 440),
     ]
     _cloth(canvas, look, [bodice_and_skirt], fabric)
     sash = [(312, 436), (456, 436), (470, 480), (298, 480)]
     canvas.polygon(sash, fill=lighter(colour, 0.55), outline=ink, width=2)
-    canvas.polygon([(384, 458), (344, 440), (340, 478)], fill=lighter(colour, 0.45), outline=ink, width=1.5)
-    canvas.polygon([(384, 458), (424, 440), (428, 478)], fill=lighter(colour, 0.45), outline=ink, width=1.5)
+    canvas.polygon(
+        [(384, 458), (344, 440), (340, 478)], fill=lighter(colour, 0.45), outline=ink, width=1.5
+    )
+    canvas.polygon(
+        [(384, 458), (424, 440), (428, 478)], fill=lighter(colour, 0.45), outline=ink, width=1.5
+    )
     canvas.ellipse(CX, 458, 9, 11, fill=lighter(colour, 0.35), outline=ink, width=1.5)
     for x0, x1 in ((340, 250), (384, 384), (428, 518)):  # soft folds in the skirt
         canvas.line([(x0, 486), (x1, 940)], darker(colour, 0.12), 2)

@@ -13,7 +13,9 @@ def plain(size: tuple[int, int], colour: RGB) -> Image.Image:
     return Image.new("RGB", size, colour)
 
 
-def stripes(size: tuple[int, int], base: RGB, stripe: RGB, period: int = 26, width: int = 8) -> Image.Image:
+def stripes(
+    size: tuple[int, int], base: RGB, stripe: RGB, period: int = 26, width: int = 8
+) -> Image.Image:
     """Vertical stripes; ``period`` and ``width`` in final-picture pixels."""
     layer = Image.new("RGB", size, base)
     pen = ImageDraw.Draw(layer)
@@ -22,7 +24,9 @@ def stripes(size: tuple[int, int], base: RGB, stripe: RGB, period: int = 26, wid
     return layer
 
 
-def dots(size: tuple[int, int], base: RGB, dot: RGB, spacing: int = 44, radius: int = 6) -> Image.Image:
+def dots(
+    size: tuple[int, int], base: RGB, dot: RGB, spacing: int = 44, radius: int = 6
+) -> Image.Image:
     """A staggered polka-dot print."""
     layer = Image.new("RGB", size, base)
     pen = ImageDraw.Draw(layer)
@@ -43,7 +47,9 @@ def denim(size: tuple[int, int], base: RGB, seed: int = 7) -> Image.Image:
     noise.putdata([128 + rng.randint(-18, 18) for _ in range(grain[0] * grain[1])])
     noise = noise.resize(size, Image.Resampling.BICUBIC)
     layer = Image.composite(
-        Image.new("RGB", size, lighter(base, 0.12)), Image.new("RGB", size, darker(base, 0.12)), noise
+        Image.new("RGB", size, lighter(base, 0.12)),
+        Image.new("RGB", size, darker(base, 0.12)),
+        noise,
     )
     pen = ImageDraw.Draw(layer)
     twill = darker(base, 0.2)

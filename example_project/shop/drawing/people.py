@@ -62,8 +62,12 @@ def _legs(canvas: Canvas, trousers: RGB, shoes: RGB) -> None:
     ink = darker(trousers, 0.35)
     legs = [(302, 576), (466, 576), (474, 950), (400, 952), (384, 660), (368, 952), (294, 950)]
     canvas.polygon(legs, fill=trousers, outline=ink, width=1.5)
-    canvas.polygon([(302, 576), (466, 576), (467, 600), (301, 600)], fill=darker(trousers, 0.12),
-                   outline=ink, width=1.5)  # waistband
+    canvas.polygon(
+        [(302, 576), (466, 576), (467, 600), (301, 600)],
+        fill=darker(trousers, 0.12),
+        outline=ink,
+        width=1.5,
+    )  # waistband
     canvas.line([(384, 604), (384, 660)], ink, 1.5)
     for x0, x1 in ((336, 332), (432, 436)):  # creases
         canvas.line([(x0, 620), (x1, 940)], darker(trousers, 0.12), 2)
@@ -80,8 +84,16 @@ def _neck(canvas: Canvas, skin: RGB) -> None:
 def _top(canvas: Canvas, colour: RGB) -> None:
     """A plain short-sleeved fitted top."""
     right: list[Point] = [
-        (416, 252), (472, 266), (500, 282), (522, 320), (530, 372), (490, 382),
-        (478, 340), (470, 450), (476, 590), (384, 596),
+        (416, 252),
+        (472, 266),
+        (500, 282),
+        (522, 320),
+        (530, 372),
+        (490, 382),
+        (478, 340),
+        (470, 450),
+        (476, 590),
+        (384, 596),
     ]
     neckline = arc(CX, 252, 32, 26, 180, 0, 12)
     body = [*right, *mirror(right)[1:], *neckline]
@@ -104,8 +116,13 @@ def _head(canvas: Canvas, skin: RGB, hair: RGB, style: str) -> None:
         canvas.ellipse(CX, 66, 30, 26, fill=hair, outline=darker(hair, 0.3), width=1.2)
     if style == "long":
         for side in (1, -1):
-            strand = [(CX + side * 54, 120), (CX + side * 60, 210), (CX + side * 66, 300),
-                      (CX + side * 44, 292), (CX + side * 44, 170)]
+            strand = [
+                (CX + side * 54, 120),
+                (CX + side * 60, 210),
+                (CX + side * 66, 300),
+                (CX + side * 44, 292),
+                (CX + side * 44, 170),
+            ]
             canvas.polygon(strand, fill=hair)
     # Face: brows, eyes, nose, mouth.
     for side in (1, -1):

@@ -180,7 +180,7 @@ def _finished(counts: Counter[str]) -> int:
 def _progress_line(counts: Counter[str], total: int, elapsed: float, finished_before: int) -> str:
     finished = _finished(counts)
     fraction = finished / total if total else 1.0
-    filled = int(round(fraction * _BAR_WIDTH))
+    filled = round(fraction * _BAR_WIDTH)
     bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
     rate = (finished - finished_before) / elapsed if elapsed > 0 else 0.0
     if finished >= total:
@@ -198,7 +198,7 @@ def _progress_line(counts: Counter[str], total: int, elapsed: float, finished_be
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
