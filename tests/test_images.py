@@ -17,7 +17,7 @@ from tryon.images import (
     image_fingerprint,
     normalize_image,
     probe_image,
-    sniff_content_type,
+    sniff_image_type,
 )
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -403,5 +403,6 @@ def test_probe_reads_the_header() -> None:
         (b"RIFF\0\0\0\0WAVE", None),
     ],
 )
-def test_sniff_content_type(source: bytes, expected: str | None) -> None:
-    assert sniff_content_type(source) == expected
+def test_sniff_image_type(source: bytes, expected: str | None) -> None:
+    kind = sniff_image_type(source)
+    assert (kind[0] if kind else None) == expected

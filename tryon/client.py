@@ -45,6 +45,7 @@ from .exceptions import (
     TryOnConfigurationError,
     error_for_code,
 )
+from .images import sniff_image_type
 from .parameters import CATEGORIES, GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 
 logger = logging.getLogger("tryon.client")
@@ -80,15 +81,6 @@ _MAYBE_DELIVERED_ERRORS: tuple[type[httpx.HTTPError], ...] = (
 _DATA_URI_RE = re.compile(
     r"^data:(?P<mime>image/[a-z0-9][a-z0-9.+-]*);base64,(?P<payload>[A-Za-z0-9+/=\s]*)$",
     re.IGNORECASE | re.DOTALL,
-)
-
-# Magic bytes -> (MIME type, file extension) for file parts.
-_IMAGE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"GIF87a", "image/gif", "gif"),
-    (b"GIF89a", "image/gif", "gif"),
-    (b"BM", "image/bmp", "bmp"),
 )
 
 
@@ -566,16 +558,6 @@ def _validate_data_uri(value: str, field: str) -> None:
         _invalid(f"{field}: the data URI's base64 payload is not valid base64.")
     if not decoded:
         _invalid(f"{field}: the data URI is empty.")
-
-
-def sniff_image_type(content: bytes) -> tuple[str, str] | None:
-    """``(MIME type, extension)`` from an image's magic bytes, or None if unrecognised."""
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    for signature, mime, extension in _IMAGE_SIGNATURES:
-        if content.startswith(signature):
-            return mime, extension
-    return None
 
 
 def encode_multipart(fields: Mapping[str, _FormValue]) -> tuple[str, bytes]:

@@ -39,7 +39,7 @@ __all__ = [
     "image_fingerprint",
     "normalize_image",
     "probe_image",
-    "sniff_content_type",
+    "sniff_image_type",
 ]
 
 # MPO is what many phones write: a JPEG followed by extra pictures (depth map, preview).
@@ -104,16 +104,23 @@ def image_fingerprint(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def sniff_content_type(content: bytes) -> str | None:
-    """The MIME type from the magic bytes, for JPEG, PNG, WebP and GIF; else ``None``."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
+# Magic bytes -> (MIME type, file extension) of the formats a provider or a shopper may send.
+_IMAGE_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+    (b"BM", "image/bmp", "bmp"),
+)
+
+
+def sniff_image_type(content: bytes) -> tuple[str, str] | None:
+    """``(MIME type, extension)`` from an image's magic bytes, or None if unrecognised."""
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    if content[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
+        return "image/webp", "webp"
+    for signature, mime, extension in _IMAGE_SIGNATURES:
+        if content.startswith(signature):
+            return mime, extension
     return None
 
 
