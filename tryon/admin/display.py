@@ -1,0 +1,53 @@
+"""Small display helpers the admin pages share: thumbnails, links, error descriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from ..exceptions import ERROR_DESCRIPTIONS
+from ..models import TryOn
+
+THUMBNAIL_SIZE = 64
+PREVIEW_SIZE = 120
+
+
+def thumbnail(field_file: Any, size: int = THUMBNAIL_SIZE) -> str:
+    """An <img> of a stored image, or an em dash; never raises for a missing file."""
+    if not field_file:
+        return "—"
+    try:
+        url = field_file.url
+    except Exception:  # a storage that cannot build a URL must not break the page
+        return "—"
+    return format_html(
+        '<img src="{}" alt="" style="max-width:{}px;max-height:{}px;object-fit:contain">',
+        url,
+        size,
+        size,
+    )
+
+
+def admin_link(model_admin: admin.ModelAdmin, obj: Model, text: str) -> str:
+    """A link to ``obj``'s change page on this admin site, or plain text if not there."""
+    opts = obj._meta
+    try:
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[obj.pk],
+            current_app=model_admin.admin_site.name,
+        )
+    except NoReverseMatch:
+        return format_html("{}", text)
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def error_description(tryon: TryOn) -> str:
+    """What a failed job's provider code means, in words a shop owner reads."""
+    if tryon.error_code is None:
+        return ""
+    return ERROR_DESCRIPTIONS.get(tryon.error_code, "An undocumented provider error.")
