@@ -12,13 +12,17 @@ from PIL import Image, ImageFile, JpegImagePlugin
 from tests import images as t
 from tryon.exceptions import InvalidImageError
 from tryon.images import (
+    ACCEPTED_FORMATS,
+    IMAGE_TYPES,
     ImageInfo,
     NormalizedImage,
     image_fingerprint,
+    image_type_for_format,
     normalize_image,
     probe_image,
     sniff_image_type,
 )
+from tryon.storage import extension_for
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -406,3 +410,35 @@ def test_probe_reads_the_header() -> None:
 def test_sniff_image_type(source: bytes, expected: str | None) -> None:
     kind = sniff_image_type(source)
     assert (kind[0] if kind else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("image_format", "expected"),
+    [
+        ("JPEG", ("image/jpeg", "jpg")),
+        ("MPO", ("image/jpeg", "jpg")),  # a phone's JPEG with extra pictures
+        ("png", ("image/png", "png")),
+        ("WEBP", ("image/webp", "webp")),
+        ("GIF", ("image/gif", "gif")),
+        ("BMP", ("image/bmp", "bmp")),
+        ("TIFF", None),
+        (None, None),
+    ],
+)
+def test_image_type_for_format(image_format: str | None, expected: tuple[str, str] | None) -> None:
+    assert image_type_for_format(image_format) == expected
+
+
+def test_sniffing_and_format_names_agree() -> None:
+    """One table: the type sniffed from a file is the type of the format Pillow reads."""
+    for source in (t.jpeg_bytes(300, 300), t.png_bytes(300, 300), t.webp_bytes(), t.gif_bytes()):
+        info = probe_image(source)
+        assert sniff_image_type(source) == image_type_for_format(info.format)
+    assert set(IMAGE_TYPES) <= set(ACCEPTED_FORMATS)
+
+
+def test_stored_results_are_named_from_the_same_table() -> None:
+    assert extension_for("JPEG") == "jpg"
+    assert extension_for("MPO") == "jpg"
+    assert extension_for("webp") == "webp"
+    assert extension_for("TIFF") == extension_for(None) == "bin"

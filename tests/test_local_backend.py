@@ -340,6 +340,8 @@ def test_prompt_seed(person: bytes) -> None:
         {"prompt": "red", "seed": -1},
         {"prompt": "red", "seed": 2**31},
         {"prompt": "red", "guidance_scale": 0.5},
+        {"prompt": "red", "guidance_scale": 100.5},
+        {"prompt": "red", "num_inference_steps": 0},
         {"prompt": "red", "num_inference_steps": 51},
     ],
 )

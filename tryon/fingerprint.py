@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .conf import tryon_settings
-from .images import normalize_image
+from .images import image_fingerprint, normalize_image
 
 if TYPE_CHECKING:
     from .models import Garment, ModelPhoto, TryOn
@@ -28,10 +28,7 @@ def prepared_image(obj: Garment | ModelPhoto) -> bytes:
     """
     with obj.image.open("rb") as handle:
         stored = handle.read()
-    if (
-        obj.image_hash_name == obj.image.name
-        and hashlib.sha256(stored).hexdigest() == obj.image_hash
-    ):
+    if obj.image_hash_name == obj.image.name and image_fingerprint(stored) == obj.image_hash:
         return stored  # already normalised and checked when its hash was recorded
     normalised = normalize_image(stored)
     if obj.image_hash != normalised.sha256 or obj.image_hash_name != obj.image.name:

@@ -6,7 +6,6 @@ once and a different picture can never overwrite it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import posixpath
 import uuid
@@ -20,10 +19,9 @@ from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
 from .conf import tryon_settings
+from .images import image_fingerprint, image_type_for_format
 
 logger = logging.getLogger("tryon.storage")
-
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 
 def get_storage() -> Storage:
@@ -64,11 +62,13 @@ def upload_path(folder: str, filename: str) -> str:
 
 
 def extension_for(image_format: str | None) -> str:
-    return _EXTENSIONS.get((image_format or "").upper(), "bin")
+    """The file extension for a Pillow format name: ``tryon.images.IMAGE_TYPES``, else bin."""
+    image_type = image_type_for_format(image_format)
+    return image_type[1] if image_type is not None else "bin"
 
 
 def content_hash_name(folder: str, content: bytes, extension: str) -> str:
-    digest = hashlib.sha256(content).hexdigest()
+    digest = image_fingerprint(content)
     return posixpath.join(
         tryon_settings.UPLOAD_TO, folder, digest[:2], f"{digest}.{extension.lstrip('.')}"
     )

@@ -1,0 +1,105 @@
+"""An offline backend: pastes the garment photo onto the person photo with Pillow.
+
+It needs no credentials and makes no network call, so a shop can try the whole flow
+(widget, queue, storage, admin) before buying credits, and the example project runs
+out of the box. The pictures are honestly labelled ``PREVIEW``: this is a collage,
+not an AI result, and ``BackendResult.is_preview`` says so.
+
+How a garment is placed:
+
+1. The garment photo's plain background is estimated from its border pixels; pixels
+   far from that colour are the garment. Holes enclosed both across and down (a white
+   print on a shirt) are filled; open gaps (between trouser legs, under sleeves) stay.
+2. The person's horizontal extent is found the same way on the person photo, within
+   the body band of the category; on a busy background the garment is centred.
+3. The garment is fitted into the band (``CATEGORY_BANDS``, fractions of the height),
+   top-aligned, centred on the person, and composited through a feathered mask.
+
+Everything is deterministic: the same inputs give the same bytes (the dedup by
+fingerprint relies on stable results).
+
+The backend is defined here, so that its documented dotted path
+(``tryon.backends.local.LocalPreviewBackend``) is also its own; the steps live in
+``inputs`` (bytes and data: URIs), ``cutout`` (what stands out from a plain
+background), ``placement`` (where on the body), ``prompt`` (prompt mode) and
+``output`` (the labelled picture and mask).
+"""
+
+from __future__ import annotations
+
+from PIL import Image, ImageFilter
+
+from ...exceptions import ProviderInvalidInputError
+from ..base import BackendResult, BaseBackend, ImageInput
+from .cutout import cut_out, foreground
+from .inputs import image_bytes, load_rgb
+from .output import preview_result
+from .placement import CATEGORY_BANDS, WIDTH_ALLOWANCE, person_columns, placement, torso_region
+from .prompt import PROMPT_COLORS, check_prompt_parameters, prompt_color, seed_for, tint
+
+__all__ = ["CATEGORY_BANDS", "PROMPT_COLORS", "LocalPreviewBackend", "image_bytes", "prompt_color"]
+
+
+class LocalPreviewBackend(BaseBackend):
+    """Offline collage of the garment onto the person: free, instant, labelled PREVIEW."""
+
+    is_paid = False
+
+    def change_clothes(
+        self,
+        *,
+        model_image: ImageInput,
+        garment_image: ImageInput,
+        category: str,
+        description: str = "",
+    ) -> BackendResult:
+        """Paste the garment onto the person's body region for ``category``.
+
+        ``description`` is accepted for the interface's sake; a collage has no use for it.
+        """
+        band = CATEGORY_BANDS.get(category)
+        if band is None:
+            raise ProviderInvalidInputError(
+                f"Unknown category {category!r}: use one of {', '.join(CATEGORY_BANDS)}."
+            )
+        person = load_rgb(model_image)
+        garment = load_rgb(garment_image)
+        cutout, cutout_mask = cut_out(garment)
+        columns = person_columns(foreground(person), band)
+        box = placement(person.size, cutout.size, band, WIDTH_ALLOWANCE[category], columns)
+        size = (box[2] - box[0], box[3] - box[1])
+        paste_mask = cutout_mask.resize(size, Image.Resampling.BILINEAR)
+        # A slight feather hides the jagged edge of a mask computed at a small size.
+        paste_mask = paste_mask.filter(ImageFilter.GaussianBlur(max(1.0, size[0] / 400)))
+        full_mask = Image.new("L", person.size, 0)
+        full_mask.paste(paste_mask, box[:2])
+
+        result = person.copy()
+        result.paste(cutout.resize(size, Image.Resampling.BICUBIC), box[:2], paste_mask)
+        return preview_result(person, result, full_mask, seed=None)
+
+    def change_clothes_by_prompt(
+        self,
+        *,
+        model_image: ImageInput,
+        prompt: str,
+        seed: int | None = None,
+        randomize_seed: bool | None = None,
+        guidance_scale: float | None = None,
+        num_inference_steps: int | None = None,
+    ) -> BackendResult:
+        """Tint the torso with the colour the prompt names (or a neutral slate).
+
+        The pixels depend only on the photo and the prompt. The seed returned is the
+        given one, a random one when ``randomize_seed`` is true (as the provider does),
+        and otherwise one derived from the prompt, so repeating a request repeats it.
+        ``guidance_scale`` and ``num_inference_steps`` are checked, then ignored.
+        """
+        if not prompt or not prompt.strip():
+            raise ProviderInvalidInputError("A prompt is required.")
+        check_prompt_parameters(seed, guidance_scale, num_inference_steps)
+        person = load_rgb(model_image)
+        region = torso_region(person)
+        tinted = tint(person, prompt_color(prompt))
+        result = Image.composite(tinted, person, region)
+        return preview_result(person, result, region, seed=seed_for(prompt, seed, randomize_seed))
