@@ -30,7 +30,7 @@ from django.test import override_settings
 
 from tests.conftest import API_KEY, make_garment, tryon_settings_for
 from tryon import services
-from tryon.jobs import execute_tryon
+from tryon.tasks import execute_tryon
 from tryon.models import (
     Garment,
     GenerationClaim,

@@ -21,7 +21,7 @@ from tests.conftest import (
     tryon_settings_for,
 )
 from tryon import services, signals
-from tryon.jobs import execute_tryon
+from tryon.tasks import execute_tryon
 from tryon.models import GenerationClaim, TryOn, TryOnStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -412,12 +412,12 @@ def test_deleted_leader_sends_waiting_jobs_back_to_the_queue(
 
 
 def test_enqueue_failure_fails_the_row_instead_of_stranding_it(garment, preset, monkeypatch):
-    from tryon import services
+    from tryon import tasks
 
     def broker_down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(services, "enqueue", broker_down)
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
     tryon, answered = request(garment, preset)
     tryon.refresh_from_db()
     assert not answered
