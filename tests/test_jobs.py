@@ -21,8 +21,8 @@ from tests.conftest import (
     tryon_settings_for,
 )
 from tryon import services, signals
-from tryon.tasks import execute_tryon
 from tryon.models import GenerationClaim, TryOn, TryOnStatus
+from tryon.tasks import execute_tryon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -423,6 +423,73 @@ def test_enqueue_failure_fails_the_row_instead_of_stranding_it(garment, preset, 
     assert not answered
     assert tryon.status == TryOnStatus.FAILED
     assert "could not be queued" in tryon.error_message
+
+
+def test_enqueue_failure_sends_the_finished_signal(garment, preset, monkeypatch):
+    from tryon import tasks
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    received = []
+
+    def receiver(sender: Any, tryon: TryOn, succeeded: bool, **kwargs: Any) -> None:
+        received.append((tryon.pk, tryon.status, succeeded))
+
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
+    signals.tryon_finished.connect(receiver)
+    try:
+        tryon, _ = request(garment, preset)
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    assert received == [(tryon.pk, TryOnStatus.FAILED, False)]
+
+
+def test_every_terminal_transition_sends_the_signal_once(fake, garment, preset, task_queue):
+    """A leader, a job answered from its result, and jobs handed its result or failure."""
+    received: list[Any] = []
+
+    def receiver(sender: Any, tryon: TryOn, succeeded: bool, **kwargs: Any) -> None:
+        received.append((tryon.pk, succeeded))
+
+    signals.tryon_finished.connect(receiver)
+    try:
+        leader, _ = request(garment, preset)
+        waiting, _ = request(garment, preset)
+        GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+        assert execute_tryon(str(waiting.pk)) == TryOnStatus.PENDING  # stepped aside
+        GenerationClaim.objects.all().delete()
+        assert execute_tryon(str(leader.pk)) == TryOnStatus.SUCCEEDED
+        assert execute_tryon(str(waiting.pk)) == TryOnStatus.SUCCEEDED  # delivered again
+        answered, answered_now = request(garment, preset)
+        fake.fail_always(10003)
+        failed, _ = request(make_garment("dresses", name="Dress"), preset)
+        run_queued(task_queue)
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    assert answered_now
+    assert sorted(received, key=str) == sorted(
+        [(leader.pk, True), (waiting.pk, True), (answered.pk, True), (failed.pk, False)],
+        key=str,
+    )
+
+
+def test_a_finished_row_is_not_finished_again(fake, garment, preset, task_queue):
+    from tryon import state
+
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    received = []
+    signals.tryon_finished.connect(receiver := lambda **kwargs: received.append(kwargs))
+    try:
+        assert not state.fail(tryon, state.Failure(None, "late"))
+        assert not state.fail_unqueued(tryon.pk, "late")
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert received == []
 
 
 def test_unreadable_shop_image_fails_the_job_not_the_request(fake, preset, task_queue):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F
 
@@ -85,7 +86,7 @@ def run_job(tryon_id: str) -> JobOutcome:
     return JobOutcome(_status_of(tryon_id))
 
 
-def _status_of(tryon_id: object) -> str:
+def _status_of(tryon_id: Any) -> str:
     status = TryOn.objects.filter(pk=tryon_id).values_list("status", flat=True).first()
     return status or "missing"
 

@@ -134,7 +134,7 @@ def succeed_from(tryon: TryOn, source: TryOn) -> bool:
         "finished_at": now,
         "updated_at": now,
     }
-    original = source.reused_from_id or source.pk
+    original: Any = source.reused_from_id or source.pk
     mine = _unfinished(tryon.pk)
     try:
         with transaction.atomic():  # the source may be deleted meanwhile: FK check
