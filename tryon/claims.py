@@ -25,6 +25,7 @@ def claim(tryon: TryOn) -> bool:
         return True
     except IntegrityError:
         pass
+    # A claim left by a worker that died is taken over once it is old enough.
     stale_before = timezone.now() - timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
     # So is our own claim, left when this very job's worker died and it was re-queued.
     taken_over = (
