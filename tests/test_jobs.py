@@ -308,6 +308,51 @@ def test_recent_running_job_is_left_alone(fake, garment, preset, task_queue):
     assert task_queue.results == []
 
 
+def test_recovery_among_given_rows_leaves_the_others_and_pending_ones_alone(
+    fake, garment, preset, task_queue
+):
+    from tryon.recovery import recover_stale
+
+    mine, _ = request(garment, preset)
+    other, _ = request(make_garment("dresses", name="Dress"), preset)
+    waiting, _ = request(make_garment("lower_body", name="Jeans"), preset)
+    task_queue.clear()
+    long_ago = timezone.now() - timedelta(hours=1)
+    TryOn.objects.filter(pk__in=[mine.pk, other.pk]).update(
+        status=TryOnStatus.RUNNING, started_at=long_ago, created_at=long_ago
+    )
+    TryOn.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+
+    assert recover_stale(timedelta(minutes=15), among=[str(mine.pk), str(waiting.pk)]) == 1
+    assert [r.args[0] for r in task_queue.results] == [str(mine.pk)]
+    other.refresh_from_db()
+    assert other.status == TryOnStatus.RUNNING
+
+
+def test_recovery_that_cannot_queue_fails_the_row_and_says_so(
+    fake, garment, preset, task_queue, monkeypatch
+):
+    from tryon import tasks
+
+    tryon, _ = request(garment, preset)
+    long_ago = timezone.now() - timedelta(hours=1)
+    TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=long_ago)
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    received = []
+    signals.tryon_finished.connect(receiver := lambda **kwargs: received.append(kwargs))
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
+    try:
+        assert services.recover_stale(timedelta(minutes=15)) == 1
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert [(kw["tryon"].pk, kw["succeeded"]) for kw in received] == [(tryon.pk, False)]
+
+
 def test_tryon_deleted_while_running_leaves_no_result_file(
     fake, garment, preset, task_queue, settings, monkeypatch
 ):
