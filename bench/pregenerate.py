@@ -5,7 +5,7 @@ Against the fake provider answering every call after L seconds, a perfect run ta
 N × M × L / C seconds: C calls always in flight, none of our own overhead showing.
 This script queues the previews exactly as ``tryon_pregenerate`` does
 (``tryon.previews.queue_previews``), runs the jobs on worker processes that call the
-task's body (``tryon.jobs.execute_tryon``) with ``MAX_CONCURRENT_CALLS = C``, and
+task's body (``tryon.tasks.execute_tryon``) with ``MAX_CONCURRENT_CALLS = C``, and
 prints the wall time of the run, the ideal, and last ``ratio: X`` (wall / ideal)::
 
     python bench/pregenerate.py --garments 100 --models 4 --latency 0.2 --concurrency 8
@@ -269,7 +269,7 @@ def _run_processes(tryon_ids: list[str], workers: int) -> tuple[float, Counter[s
     def worker() -> None:
         from django.db import connection
 
-        from tryon.jobs import execute_tryon
+        from tryon.tasks import execute_tryon
 
         outcomes: Counter[str] = Counter()
         connection.ensure_connection()
@@ -328,7 +328,7 @@ def _warm_up() -> None:
 def _run_threads(tryon_ids: list[str], workers: int) -> tuple[float, Counter[str], float]:
     from django.db import connection
 
-    from tryon.jobs import execute_tryon
+    from tryon.tasks import execute_tryon
 
     pending = list(reversed(tryon_ids))
     lock = threading.Lock()

@@ -68,7 +68,7 @@ def test_cleanup_deletes_expired_photos_results_and_files_and_keeps_the_rest(
         APIClient(REMOTE_ADDR="10.0.0.2"), garment, images.person_photo(640, 960)
     )
     preview = TryOn.objects.create(garment=garment, model_photo=preset, source="preview")
-    from tryon.services import enqueue
+    from tryon.tasks import enqueue
 
     enqueue(str(preview.pk), "preview")
     run_queued(task_queue)

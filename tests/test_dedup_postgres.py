@@ -26,8 +26,8 @@ from django.test import Client, override_settings
 from tests import images
 from tests.conftest import make_garment, make_model_photo, tryon_settings_for
 from tryon import jobs, services
-from tryon.jobs import execute_tryon
 from tryon.models import Garment, GenerationClaim, ModelPhoto, TryOn, TryOnStatus
+from tryon.tasks import execute_tryon
 from tryon.testing import FakeChangeClothesServer
 
 IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -30,7 +30,6 @@ from django.test import override_settings
 
 from tests.conftest import API_KEY, make_garment, tryon_settings_for
 from tryon import services
-from tryon.jobs import execute_tryon
 from tryon.models import (
     Garment,
     GenerationClaim,
@@ -39,6 +38,7 @@ from tryon.models import (
     TryOn,
     TryOnStatus,
 )
+from tryon.tasks import execute_tryon
 from tryon.testing import FakeChangeClothesServer
 
 JOBS = 200

@@ -21,8 +21,8 @@ from tests.conftest import (
     tryon_settings_for,
 )
 from tryon import services, signals
-from tryon.jobs import execute_tryon
 from tryon.models import GenerationClaim, TryOn, TryOnStatus
+from tryon.tasks import execute_tryon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -308,6 +308,51 @@ def test_recent_running_job_is_left_alone(fake, garment, preset, task_queue):
     assert task_queue.results == []
 
 
+def test_recovery_among_given_rows_leaves_the_others_and_pending_ones_alone(
+    fake, garment, preset, task_queue
+):
+    from tryon.recovery import recover_stale
+
+    mine, _ = request(garment, preset)
+    other, _ = request(make_garment("dresses", name="Dress"), preset)
+    waiting, _ = request(make_garment("lower_body", name="Jeans"), preset)
+    task_queue.clear()
+    long_ago = timezone.now() - timedelta(hours=1)
+    TryOn.objects.filter(pk__in=[mine.pk, other.pk]).update(
+        status=TryOnStatus.RUNNING, started_at=long_ago, created_at=long_ago
+    )
+    TryOn.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+
+    assert recover_stale(timedelta(minutes=15), among=[str(mine.pk), str(waiting.pk)]) == 1
+    assert [r.args[0] for r in task_queue.results] == [str(mine.pk)]
+    other.refresh_from_db()
+    assert other.status == TryOnStatus.RUNNING
+
+
+def test_recovery_that_cannot_queue_fails_the_row_and_says_so(
+    fake, garment, preset, task_queue, monkeypatch
+):
+    from tryon import tasks
+
+    tryon, _ = request(garment, preset)
+    long_ago = timezone.now() - timedelta(hours=1)
+    TryOn.objects.filter(pk=tryon.pk).update(status=TryOnStatus.RUNNING, started_at=long_ago)
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    received = []
+    signals.tryon_finished.connect(receiver := lambda **kwargs: received.append(kwargs))
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
+    try:
+        assert services.recover_stale(timedelta(minutes=15)) == 1
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.FAILED
+    assert [(kw["tryon"].pk, kw["succeeded"]) for kw in received] == [(tryon.pk, False)]
+
+
 def test_tryon_deleted_while_running_leaves_no_result_file(
     fake, garment, preset, task_queue, settings, monkeypatch
 ):
@@ -412,17 +457,84 @@ def test_deleted_leader_sends_waiting_jobs_back_to_the_queue(
 
 
 def test_enqueue_failure_fails_the_row_instead_of_stranding_it(garment, preset, monkeypatch):
-    from tryon import services
+    from tryon import tasks
 
     def broker_down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(services, "enqueue", broker_down)
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
     tryon, answered = request(garment, preset)
     tryon.refresh_from_db()
     assert not answered
     assert tryon.status == TryOnStatus.FAILED
     assert "could not be queued" in tryon.error_message
+
+
+def test_enqueue_failure_sends_the_finished_signal(garment, preset, monkeypatch):
+    from tryon import tasks
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    received = []
+
+    def receiver(sender: Any, tryon: TryOn, succeeded: bool, **kwargs: Any) -> None:
+        received.append((tryon.pk, tryon.status, succeeded))
+
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
+    signals.tryon_finished.connect(receiver)
+    try:
+        tryon, _ = request(garment, preset)
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    assert received == [(tryon.pk, TryOnStatus.FAILED, False)]
+
+
+def test_every_terminal_transition_sends_the_signal_once(fake, garment, preset, task_queue):
+    """A leader, a job answered from its result, and jobs handed its result or failure."""
+    received: list[Any] = []
+
+    def receiver(sender: Any, tryon: TryOn, succeeded: bool, **kwargs: Any) -> None:
+        received.append((tryon.pk, succeeded))
+
+    signals.tryon_finished.connect(receiver)
+    try:
+        leader, _ = request(garment, preset)
+        waiting, _ = request(garment, preset)
+        GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+        assert execute_tryon(str(waiting.pk)) == TryOnStatus.PENDING  # stepped aside
+        GenerationClaim.objects.all().delete()
+        assert execute_tryon(str(leader.pk)) == TryOnStatus.SUCCEEDED
+        assert execute_tryon(str(waiting.pk)) == TryOnStatus.SUCCEEDED  # delivered again
+        answered, answered_now = request(garment, preset)
+        fake.fail_always(10003)
+        failed, _ = request(make_garment("dresses", name="Dress"), preset)
+        run_queued(task_queue)
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    assert answered_now
+    assert sorted(received, key=str) == sorted(
+        [(leader.pk, True), (waiting.pk, True), (answered.pk, True), (failed.pk, False)],
+        key=str,
+    )
+
+
+def test_a_finished_row_is_not_finished_again(fake, garment, preset, task_queue):
+    from tryon import state
+
+    tryon, _ = request(garment, preset)
+    run_queued(task_queue)
+    tryon.refresh_from_db()
+    received = []
+    signals.tryon_finished.connect(receiver := lambda **kwargs: received.append(kwargs))
+    try:
+        assert not state.fail(tryon, state.Failure(None, "late"))
+        assert not state.fail_unqueued(tryon.pk, "late")
+    finally:
+        signals.tryon_finished.disconnect(receiver)
+    tryon.refresh_from_db()
+    assert tryon.status == TryOnStatus.SUCCEEDED
+    assert received == []
 
 
 def test_unreadable_shop_image_fails_the_job_not_the_request(fake, preset, task_queue):

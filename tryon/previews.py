@@ -5,28 +5,29 @@ so a run is resumable the same way everywhere: a garment × model pair whose cur
 picture (same fingerprint: same images, category, description) already succeeded is
 skipped, one already queued or running is left alone, and a failed one is retried
 only when asked. A pair keeps one row: a retry re-queues the failed TryOn itself.
+
+The queries that show previews live here too: to staff (:func:`latest_by_model`,
+:func:`failed_previews`) and to shoppers (:func:`garment_previews`, for the REST API
+and ``{% tryon_previews %}``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from . import services
 from .exceptions import InvalidImageError
 from .fingerprint import compute_fingerprint
 from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
 
-logger = logging.getLogger("tryon.previews")
-
 _CHUNK = 100  # garments whose existing previews are loaded in one query
+# Bounds the rows read per garment for shoppers (try-ons on presets accumulate).
+_PREVIEW_CANDIDATES = 500
 
 
 @dataclass
@@ -209,51 +210,49 @@ def preview_rows(garment: Garment) -> QuerySet[TryOn]:
 
 
 def latest_by_model(garment: Garment, status: str) -> list[TryOn]:
-    """The newest TryOn in ``status`` per preset model, in model order."""
-    seen: dict[object, TryOn] = {}
-    for row in preview_rows(garment).filter(status=status):
-        seen.setdefault(row.model_photo_id, row)
-    return sorted(seen.values(), key=lambda row: (row.model_photo.name, str(row.model_photo_id)))
+    """The newest TryOn in ``status`` per preset model, in model order (for staff)."""
+    newest = _newest_per_model(preview_rows(garment).filter(status=status))
+    return sorted(newest.values(), key=lambda row: (row.model_photo.name, str(row.model_photo_id)))
 
 
 def failed_previews(garment: Garment) -> list[TryOn]:
     """Per preset model, the newest preview when it failed (none succeeded or is queued)."""
-    newest: dict[object, TryOn] = {}
-    settled: set[object] = set()
-    for row in preview_rows(garment):
-        if row.status != TryOnStatus.FAILED:
-            settled.add(row.model_photo_id)
-        newest.setdefault(row.model_photo_id, row)
+    rows = list(preview_rows(garment))
+    settled = {row.model_photo_id for row in rows if row.status != TryOnStatus.FAILED}
     return [
         row
-        for model_id, row in newest.items()
+        for model_id, row in _newest_per_model(rows).items()
         if model_id not in settled and row.status == TryOnStatus.FAILED
     ]
 
 
-def requeue_stale_running(tryon_ids: Sequence[str], older_than: timedelta) -> int:
-    """Re-run those of ``tryon_ids`` whose worker died mid-job; how many.
+def garment_previews(garment: Garment) -> list[TryOn]:
+    """What shoppers see: the newest succeeded try-on of ``garment`` per active preset.
 
-    Only ``running`` rows whose job started longer ago than ``older_than`` (no job
-    runs that long: see ``STALE_RUNNING_AFTER``). Each goes back to ``pending`` with a
-    conditional UPDATE, so two watchers cannot both re-queue it, and is enqueued again.
-    Unlike ``services.recover_stale`` it leaves pending rows alone: a long bulk run
-    has many rows legitimately waiting in the queue, and enqueueing them all again on
-    every pass would only fill the queue with no-op tasks.
+    Catalogue previews come first; any other succeeded try-on on a preset model (a
+    shopper's, which shows only the preset model) fills in models without one. In the
+    order of the presets (the widget's picker).
     """
-    cutoff = timezone.now() - older_than
-    requeued = 0
-    for start in range(0, len(tryon_ids), 500):
-        chunk = tryon_ids[start : start + 500]
-        stale = TryOn.objects.filter(
-            pk__in=chunk, status=TryOnStatus.RUNNING, started_at__lt=cutoff
-        ).values_list("pk", "source", "started_at")
-        for pk, source, started_at in stale:
-            reset = TryOn.objects.filter(
-                pk=pk, status=TryOnStatus.RUNNING, started_at=started_at
-            ).update(status=TryOnStatus.PENDING, started_at=None)
-            if reset:
-                logger.warning("Try-on %s: its worker stopped mid-job; queued again", pk)
-                services.enqueue(str(pk), source)
-                requeued += 1
-    return requeued
+    rows = (
+        TryOn.objects.succeeded()
+        .filter(garment=garment, model_photo__is_preset=True, model_photo__is_active=True)
+        .exclude(result_image="")
+        .select_related("model_photo")
+        .order_by("-finished_at", "-created_at")[:_PREVIEW_CANDIDATES]
+    )
+    best = _newest_per_model(rows, preferred=lambda row: row.source == TryOnSource.PREVIEW)
+    photo_order = {photo.pk: index for index, photo in enumerate(ModelPhoto.objects.presets())}
+    return sorted(best.values(), key=lambda row: photo_order.get(row.model_photo_id, 0))
+
+
+def _newest_per_model(
+    rows: Iterable[TryOn], *, preferred: Callable[[TryOn], bool] | None = None
+) -> dict[object, TryOn]:
+    """The first of ``rows`` (newest first) per model photo; a ``preferred`` row wins over
+    newer ones that are not."""
+    best: dict[object, TryOn] = {}
+    for row in rows:
+        current = best.get(row.model_photo_id)
+        if current is None or (preferred is not None and preferred(row) and not preferred(current)):
+            best[row.model_photo_id] = row
+    return best

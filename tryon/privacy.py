@@ -2,17 +2,12 @@
 
 A shopper's uploaded photo and the try-ons made from it expire after
 ``TRYON['SHOPPER_PHOTO_TTL']`` seconds; ``tryon_cleanup`` deletes what has expired and
-``DELETE api/tryons/<id>/`` deletes at once.
-
-Result files are content-addressed and shared: a request answered from an earlier
-result points at the same file. A file is therefore deleted only when no remaining
-TryOn row names it, and only once the rows' deletion is committed (a rolled-back
-deletion must not leave rows pointing at nothing).
+``DELETE api/tryons/<id>/`` deletes at once. Files go the way ``tryon.files`` says:
+only those no remaining row names, once the deletion is committed.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,11 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import tryon_settings
+from .files import delete_unreferenced_files, files_deleted_by_caller
 from .models import ModelPhoto, TryOn
-from .receivers import files_deleted_by_caller
-from .storage import get_storage
-
-logger = logging.getLogger("tryon.privacy")
 
 _BATCH = 500
 
@@ -131,37 +123,7 @@ def _file_names(tryons: Iterable[TryOn]) -> set[str]:
     return names
 
 
-def referenced_names(names: Iterable[str]) -> set[str]:
-    """Which of ``names`` a remaining row still uses (a result, a mask or a photo)."""
-    wanted = list(set(names))
-    if not wanted:
-        return set()
-    used: set[str] = set()
-    results = TryOn.objects.filter(Q(result_image__in=wanted) | Q(mask_image__in=wanted))
-    for result_name, mask_name in results.values_list("result_image", "mask_image"):
-        used.update((result_name, mask_name))
-    used.update(ModelPhoto.objects.filter(image__in=wanted).values_list("image", flat=True))
-    return used & set(wanted)
-
-
-def delete_unreferenced_files(names: set[str]) -> DeletionReport:
-    """Delete those of ``names`` no row uses any more (a result stored for a deleted row)."""
-    report = DeletionReport()
-    _delete_unreferenced(names, report)
-    return report
-
-
 def _delete_unreferenced(names: set[str], report: DeletionReport) -> None:
-    # Checked after the commit, so rows deleted in the same transaction do not count.
-    still_used = referenced_names(names)
-    storage = get_storage()
-    for name in sorted(names - still_used):
-        try:
-            if not storage.exists(name):
-                continue
-            storage.delete(name)
-        except Exception:  # any storage's own error: the row is gone, log the orphan
-            report.file_errors += 1
-            logger.warning("Could not delete file %s", name, exc_info=True)
-        else:
-            report.files += 1
+    done = delete_unreferenced_files(names)
+    report.files += done.deleted
+    report.file_errors += done.errors

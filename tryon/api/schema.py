@@ -1,7 +1,8 @@
 """OpenAPI through drf-spectacular when it is installed (the ``openapi`` extra).
 
-Without it the decorators below do nothing and ``api/schema/`` is not routed. Views
-carry drf-spectacular's ``AutoSchema`` themselves, so the host needs neither
+Without it the decorators below do nothing and ``api/schema/`` is not routed (the
+schema view is in ``tryon.api.urls``, beside the routes it documents). Views carry
+drf-spectacular's ``AutoSchema`` themselves, so the host needs neither
 ``drf_spectacular`` in INSTALLED_APPS nor DRF's ``DEFAULT_SCHEMA_CLASS``.
 """
 
@@ -46,31 +47,3 @@ def view_schema() -> Any:
     from rest_framework.schemas import DefaultSchema
 
     return DefaultSchema()
-
-
-def schema_view() -> Any:
-    """The ``api/schema/`` view: this app's endpoints only, under the host's prefix."""
-    from django.urls import include, path, reverse
-    from drf_spectacular.views import SpectacularAPIView
-
-    from .. import __version__
-
-    class TryOnSchemaView(SpectacularAPIView):
-        custom_settings = {
-            "TITLE": "django-tryon API",
-            "DESCRIPTION": "Virtual try-on: create, poll and delete try-ons; presets; previews.",
-            "VERSION": __version__,
-            # Separate request components, so the upload is documented as a binary file.
-            "COMPONENT_SPLIT_REQUEST": True,
-        }
-
-        def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-            from . import urls as api_urls
-
-            # Wherever the host includes tryon.urls, document the paths as served.
-            list_path = reverse("tryon:tryon-list")
-            prefix = list_path[: -len("api/tryons/")].lstrip("/")
-            self.patterns = [path(prefix, include(api_urls.api_patterns))]
-            return super().get(request, *args, **kwargs)
-
-    return TryOnSchemaView.as_view()

@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Garment, ModelPhoto, TryOn, TryOnSource
+from ..models import Garment, ModelPhoto, TryOn
+from ..previews import garment_previews
 from ..privacy import delete_tryon
 from .create import DailyCapReached, create_tryon
 from .ownership import visible_tryons
@@ -106,34 +107,6 @@ class ModelPhotoListView(_TryOnAPIView):
     def get(self, request: Request) -> Response:
         photos = ModelPhoto.objects.presets()
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
-
-
-# Bounds the rows read per garment (shoppers' try-ons on presets accumulate).
-_PREVIEW_CANDIDATES = 500
-
-
-def garment_previews(garment: Garment) -> list[TryOn]:
-    """The newest succeeded try-on of ``garment`` per active preset model.
-
-    Catalogue previews come first; any other succeeded try-on on a preset model (a
-    shopper's, which shows only the preset model) fills in models without one.
-    """
-    rows = (
-        TryOn.objects.succeeded()
-        .filter(garment=garment, model_photo__is_preset=True, model_photo__is_active=True)
-        .exclude(result_image="")
-        .select_related("model_photo")
-        .order_by("-finished_at", "-created_at")[:_PREVIEW_CANDIDATES]
-    )
-    best: dict[Any, TryOn] = {}
-    for row in rows:
-        current = best.get(row.model_photo_id)
-        if current is None or (
-            current.source != TryOnSource.PREVIEW and row.source == TryOnSource.PREVIEW
-        ):
-            best[row.model_photo_id] = row
-    photo_order = {photo.pk: index for index, photo in enumerate(ModelPhoto.objects.presets())}
-    return sorted(best.values(), key=lambda row: photo_order.get(row.model_photo_id, 0))
 
 
 class GarmentPreviewsView(_TryOnAPIView):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -23,7 +24,9 @@ from django.utils.translation import ngettext
 
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
+from ..limits import shopper_cap_reached
 from ..models import Garment, ModelPhoto
+from ..previews import garment_previews
 
 logger = logging.getLogger("tryon.templatetags")
 register = template.Library()
@@ -113,15 +116,11 @@ def _login_url(request: Any) -> str:
     with contextlib.suppress(NoReverseMatch):
         login = reverse(login)
     if request is not None:
-        from urllib.parse import urlencode
-
         return f"{login}?{urlencode({'next': request.get_full_path()})}"
     return login
 
 
 def _limit_reached() -> bool:
-    from ..limits import shopper_cap_reached
-
     try:
         return shopper_cap_reached()
     except Exception:  # a misconfigured backend must not break the product page
@@ -170,8 +169,6 @@ def tryon_previews(context: template.Context, obj: Any) -> SafeString:
     garment = garment_for(obj)
     if garment is None:
         return mark_safe("")
-    from ..api.views import garment_previews
-
     previews = garment_previews(garment)
     if not previews:
         return mark_safe("")

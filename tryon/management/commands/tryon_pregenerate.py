@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ... import previews
 from ...conf import tryon_settings
 from ...models import Garment, ModelPhoto, TryOn, TryOnStatus
+from ...recovery import recover_stale
 
 _BAR_WIDTH = 24
 _LINE_EVERY = 5.0  # seconds between progress lines when stdout is not a terminal
@@ -133,8 +134,9 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.WARNING(f"Stopped waiting after {timeout:g} s."))
                 return
             if now >= next_recovery:
-                # A job whose worker died stays "running" forever: run it again.
-                requeued = previews.requeue_stale_running(ids, stale_after)
+                # A job whose worker died stays "running" forever: run it again. Pending
+                # rows are left alone: a long run's wait legitimately in the queue.
+                requeued = recover_stale(stale_after, among=ids)
                 if requeued:
                     self.stderr.write(
                         self.style.WARNING(f"\nRe-queued {requeued} job(s) of a stopped worker.")

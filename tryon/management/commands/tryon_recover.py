@@ -3,8 +3,9 @@
 A worker killed mid-job (OOM, a deploy, a lost machine) leaves its row ``running``
 forever: neither the task backends nor the job itself can notice, something periodic
 has to. This command is that something (``tryon_pregenerate --wait`` also does it for
-the rows it follows). A queue that lost its tasks (a Redis flush) leaves rows
-``pending`` with nothing to run them: ``--requeue-pending`` enqueues those again, once.
+the rows it follows, through the same ``tryon.recovery.recover_stale``). A queue that
+lost its tasks (a Redis flush) leaves rows ``pending`` with nothing to run them:
+``--requeue-pending`` enqueues those again, once.
 See docs/workers.md.
 """
 
@@ -15,8 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ... import services
 from ...conf import tryon_settings
+from ...recovery import recover_stale
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         seconds = options["older_than"]
         if seconds is None:
             seconds = float(tryon_settings.STALE_RUNNING_AFTER)
-        requeued = services.recover_stale(
+        requeued = recover_stale(
             timedelta(seconds=seconds), requeue_pending=options["requeue_pending"]
         )
         self.stdout.write(f"Re-queued {requeued} try-on job(s) older than {seconds:g} s.")

@@ -1,0 +1,53 @@
+"""One paying job per picture: a claim on a fingerprint, shared by every worker.
+
+The first job to insert the ``GenerationClaim`` row calls the provider; the others with
+the same fingerprint step aside and wait for its result. A claim left by a worker that
+died is taken over once it is older than ``STALE_RUNNING_AFTER``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .conf import tryon_settings
+from .models import GenerationClaim, TryOn
+
+
+def claim(tryon: TryOn) -> bool:
+    """Become the one job that calls the provider for ``tryon``'s fingerprint."""
+    try:
+        with transaction.atomic():
+            GenerationClaim.objects.create(fingerprint=tryon.fingerprint, tryon=tryon)
+        return True
+    except IntegrityError:
+        pass
+    # A claim left by a worker that died is taken over once it is old enough.
+    stale_before = timezone.now() - timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
+    # So is our own claim, left when this very job's worker died and it was re-queued.
+    taken_over = (
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint)
+        .filter(Q(claimed_at__lt=stale_before) | Q(tryon=tryon))
+        .update(tryon=tryon, claimed_at=timezone.now())
+    )
+    return taken_over == 1
+
+
+def renew(tryon: TryOn) -> None:
+    """Restart the claim's clock (a long wait for a provider slot must not make it stale)."""
+    if tryon.fingerprint:
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).update(
+            claimed_at=timezone.now()
+        )
+
+
+def release(tryon: TryOn) -> None:
+    if tryon.fingerprint:
+        GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).delete()
+
+
+def exists(fingerprint: str) -> bool:
+    return bool(fingerprint) and GenerationClaim.objects.filter(fingerprint=fingerprint).exists()
