@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import previews, services
-from .exceptions import ERROR_DESCRIPTIONS
+from .backends.codes import describe_code
 from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
 from .parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 
@@ -76,7 +76,7 @@ def error_description(tryon: TryOn) -> str:
     """What a failed job's provider code means, in words a shop owner reads."""
     if tryon.error_code is None:
         return ""
-    return ERROR_DESCRIPTIONS.get(tryon.error_code, "An undocumented provider error.")
+    return describe_code(tryon.error_code)
 
 
 # -- preview summaries shown on garment pages ---------------------------------------------

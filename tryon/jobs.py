@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from . import signals
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
+from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
 from .conf import tryon_settings
 from .exceptions import (
-    ERROR_DESCRIPTIONS,
     DownloadError,
     InvalidImageError,
     LimitExceededError,
