@@ -10,7 +10,8 @@ describes its own wire format:
   POST that may have reached the provider (sent, then no answer) is never repeated: each
   one may be charged;
 - bounded downloads of result URLs (``MAX_DOWNLOAD_BYTES``, ``DOWNLOAD_TIMEOUT``), which
-  never carry the provider's credentials;
+  never carry the provider's credentials (``transport.py`` holds them and the list of
+  transport failures worth another attempt);
 - secrecy: secret option values and the base URL's user:password are scrubbed from every
   message, log record and ``repr``.
 
@@ -37,7 +38,6 @@ import tryon
 
 from ..exceptions import (
     UNDOCUMENTED_ERROR,
-    DownloadError,
     ProviderConfigurationError,
     ProviderError,
     ProviderNoAnswerError,
@@ -45,8 +45,10 @@ from ..exceptions import (
     TransientProviderError,
     TryOnConfigurationError,
 )
+from . import transport
 from .base import BackendResult, BaseBackend, Option
 from .multipart import FormValue, encode_multipart
+from .transport import MAYBE_DELIVERED_ERRORS, TRANSIENT_TRANSPORT_ERRORS
 from .urls import is_http_url, redact_url, userinfo
 
 logger = logging.getLogger(__name__)
@@ -57,25 +59,6 @@ USER_AGENT = f"django-tryon/{tryon.__version__} httpx/{httpx.__version__}"
 _SNIPPET_CHARS = 200
 # A very short secret (tests) would mangle every message; real keys are long.
 _MIN_SECRET_CHARS = 6
-
-# Transport failures worth another attempt: the connection failed, timed out, or the
-# server hung up without an answer. Anything else (a bad URL scheme, a local protocol
-# error) is a bug or misconfiguration that would fail the same way again.
-_TRANSIENT_TRANSPORT_ERRORS: tuple[type[httpx.HTTPError], ...] = (
-    httpx.TimeoutException,  # connect, read, write and pool timeouts
-    httpx.NetworkError,  # connection refused or reset
-    httpx.RemoteProtocolError,  # server disconnected without a response
-)
-# Of those, the ones after which a paid POST may have reached the provider (it was sent,
-# then the answer never came): repeating it could pay twice, so it is not repeated.
-# Downloads (GETs) cost nothing and are retried after any of them.
-_MAYBE_DELIVERED_ERRORS: tuple[type[httpx.HTTPError], ...] = (
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)
 
 
 class HttpBackend(BaseBackend):
@@ -238,12 +221,12 @@ class HttpBackend(BaseBackend):
         shown = redact_url(self.base_url)
         try:
             response = http.post(url, content=body, headers=headers)
-        except _MAYBE_DELIVERED_ERRORS as exc:
+        except MAYBE_DELIVERED_ERRORS as exc:
             raise ProviderNoAnswerError(
                 f"The provider at {shown} did not answer ({type(exc).__name__}); the call "
                 "may have been charged, so it is not repeated."
             ) from exc
-        except _TRANSIENT_TRANSPORT_ERRORS as exc:
+        except TRANSIENT_TRANSPORT_ERRORS as exc:
             raise TransientProviderError(
                 f"Could not get an answer from the provider at {shown}: "
                 f"{type(exc).__name__}: {self.scrub(str(exc))}"
@@ -304,75 +287,17 @@ class HttpBackend(BaseBackend):
     # -- downloads ---------------------------------------------------------------------------
 
     def download(self, url: str) -> bytes:
-        """The bytes at a result URL (no credentials: it is the provider's CDN).
-
-        Connection failures and 5xx answers are retried like provider calls (a GET costs
-        nothing); any other non-200 answer, or a body over ``max_download_bytes``, raises
-        ``DownloadError``.
-        """
-        if not is_http_url(url):
-            raise DownloadError("Refusing to download a result that is not an http(s) URL.")
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._download_once(url)
-            except _RetryableDownload as exc:
-                if attempt > self.max_retries:
-                    raise DownloadError(
-                        f"{exc} (gave up after {attempt} attempts)"
-                    ) from exc.__cause__
-                logger.warning("Download attempt %d failed: %s; retrying.", attempt, exc)
-                self._backoff(attempt)
-
-    def _download_once(self, url: str) -> bytes:
-        shown = redact_url(url, drop_query=True)
-        try:
-            with self.http.stream(
-                "GET",
-                url,
-                headers={"Accept": "image/*"},
-                timeout=self.download_timeout,
-                follow_redirects=True,
-            ) as response:
-                if response.status_code >= 500:
-                    raise _RetryableDownload(
-                        f"Downloading {shown} failed: the server answered HTTP "
-                        f"{response.status_code}."
-                    )
-                if response.status_code != 200:
-                    raise DownloadError(
-                        f"Downloading {shown} failed: the server answered HTTP "
-                        f"{response.status_code} (the result may have expired)."
-                    )
-                return self._read_bounded(response, shown)
-        except _TRANSIENT_TRANSPORT_ERRORS as exc:
-            raise _RetryableDownload(
-                f"Downloading {shown} failed: {type(exc).__name__}: {self.scrub(str(exc))}"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise DownloadError(
-                f"Downloading {shown} failed: {type(exc).__name__}: {self.scrub(str(exc))}"
-            ) from exc
-
-    def _read_bounded(self, response: httpx.Response, shown: str) -> bytes:
-        limit = self.max_download_bytes
-        too_big = DownloadError(
-            f"Downloading {shown} failed: the result is larger than {limit} bytes "
-            f"({self.option_location('MAX_DOWNLOAD_BYTES')})."
+        """The bytes at a result URL, bounded and retried (see ``transport.download``)."""
+        return transport.download(
+            self.http,
+            url,
+            max_bytes=self.max_download_bytes,
+            max_bytes_setting=self.option_location("MAX_DOWNLOAD_BYTES"),
+            timeout=self.download_timeout,
+            max_retries=self.max_retries,
+            backoff=self._backoff,
+            scrub=self.scrub,
         )
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_big
-        # The declared length may be absent or wrong: count what actually arrives.
-        chunks: list[bytes] = []
-        received = 0
-        for chunk in response.iter_bytes():
-            received += len(chunk)
-            if received > limit:
-                raise too_big
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     # -- retries and logs --------------------------------------------------------------------
 
@@ -396,10 +321,6 @@ class HttpBackend(BaseBackend):
             elapsed,
             "; retrying" if retrying else "",
         )
-
-
-class _RetryableDownload(Exception):
-    """A download failure worth another GET (internal)."""
 
 
 def with_attempts(exc: ProviderError, attempts: int) -> ProviderError:
