@@ -18,10 +18,10 @@ from django.db.models import F
 
 from . import claims, state
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
+from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
 from .conf import tryon_settings
 from .exceptions import (
-    ERROR_DESCRIPTIONS,
     DownloadError,
     InvalidImageError,
     LimitExceededError,
