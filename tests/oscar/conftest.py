@@ -8,6 +8,7 @@ Oscar's apps installed to import.
 from __future__ import annotations
 
 from importlib.util import find_spec
+
 import pytest
 from django.conf import settings
 
@@ -30,4 +31,3 @@ def _oscar_leg() -> bool:
 
 
 collect_ignore_glob = ["test_*.py"] if find_spec("oscar") and not _oscar_leg() else []
-

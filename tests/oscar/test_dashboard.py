@@ -8,16 +8,16 @@ import pytest
 
 pytest.importorskip("oscar")
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Permission  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
-from tests import images  # noqa: E402
-from tests.oscar.shop import GREEN, RED, dominant_color, is_color, product_with_image  # noqa: E402
-from tryon.contrib.oscar.models import PictureFromProduct  # noqa: E402
-from tryon.contrib.oscar.products import product_of  # noqa: E402
-from tryon.models import Garment  # noqa: E402
+from tests import images
+from tests.oscar.shop import GREEN, RED, dominant_color, is_color, product_with_image
+from tryon.contrib.oscar.models import PictureFromProduct
+from tryon.contrib.oscar.products import product_of
+from tryon.models import Garment
 
 pytestmark = [pytest.mark.oscar, pytest.mark.django_db(transaction=True)]
 
@@ -200,7 +200,10 @@ def test_deleting_a_garment_keeps_the_product(staff_client: Any) -> None:
     staff_client.post(reverse(CREATE), form_data(product))
     garment = Garment.objects.get()
 
-    assert "and all its previews" in staff_client.get(reverse(DELETE, args=[garment.pk])).content.decode()
+    assert (
+        "and all its previews"
+        in staff_client.get(reverse(DELETE, args=[garment.pk])).content.decode()
+    )
     response = staff_client.post(reverse(DELETE, args=[garment.pk]))
     assert response.status_code == 302
     assert not Garment.objects.exists()

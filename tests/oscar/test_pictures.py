@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("oscar")
 
-from django.core.files.base import ContentFile  # noqa: E402
+from django.core.files.base import ContentFile
 
-from tests import images  # noqa: E402
-from tests.oscar.shop import (  # noqa: E402
+from tests import images
+from tests.oscar.shop import (
     BLUE,
     GREEN,
     RED,
@@ -20,14 +20,14 @@ from tests.oscar.shop import (  # noqa: E402
     is_color,
     product_with_image,
 )
-from tryon.contrib.oscar.models import PictureFromProduct  # noqa: E402
-from tryon.contrib.oscar.pictures import (  # noqa: E402
+from tryon.contrib.oscar.models import PictureFromProduct
+from tryon.contrib.oscar.pictures import (
     follow_product_picture,
     stop_following,
     sync_products,
 )
-from tryon.contrib.oscar.products import link_to_product, primary_image_file  # noqa: E402
-from tryon.models import Garment  # noqa: E402
+from tryon.contrib.oscar.products import link_to_product, primary_image_file
+from tryon.models import Garment
 
 pytestmark = [pytest.mark.oscar, pytest.mark.django_db(transaction=True)]
 

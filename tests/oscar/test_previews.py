@@ -8,14 +8,14 @@ import pytest
 
 pytest.importorskip("oscar")
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.files.base import ContentFile  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.urls import reverse
 
-from tests import images  # noqa: E402
-from tests.conftest import run_queued  # noqa: E402
-from tests.oscar.shop import BLUE, RED, add_image, preset, product_with_image  # noqa: E402
-from tryon.models import Garment, TryOn, TryOnSource, TryOnStatus  # noqa: E402
+from tests import images
+from tests.conftest import run_queued
+from tests.oscar.shop import BLUE, RED, add_image, preset, product_with_image
+from tryon.models import Garment, TryOn, TryOnSource, TryOnStatus
 
 pytestmark = [pytest.mark.oscar, pytest.mark.django_db(transaction=True)]
 

@@ -12,15 +12,15 @@ import pytest
 
 pytest.importorskip("oscar")
 
-import oscar  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import override_settings  # noqa: E402
+import oscar
+from django.core.management import call_command
+from django.test import override_settings
 
-from tests.oscar.shop import RED, product_with_image  # noqa: E402
-from tryon.contrib.oscar import checks  # noqa: E402
-from tryon.contrib.oscar.pictures import follow_product_picture  # noqa: E402
-from tryon.contrib.oscar.products import link_to_product  # noqa: E402
-from tryon.models import Garment  # noqa: E402
+from tests.oscar.shop import RED, product_with_image
+from tryon.contrib.oscar import checks
+from tryon.contrib.oscar.pictures import follow_product_picture
+from tryon.contrib.oscar.products import link_to_product
+from tryon.models import Garment
 
 pytestmark = [pytest.mark.oscar, pytest.mark.django_db(transaction=True)]
 

@@ -17,10 +17,10 @@ from .products import primary_image_file, product_model, product_of
 ProductSelect = get_class("dashboard.catalogue.widgets", "ProductSelect")
 
 
-class GarmentForm(forms.ModelForm):
+class GarmentForm(forms.ModelForm[Garment]):
     """A garment: its product, and its picture either from the product or its own."""
 
-    product = forms.ModelChoiceField(
+    product: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Product"),
         queryset=None,  # set per form: the shop's (possibly forked) product model
         required=False,
@@ -76,9 +76,7 @@ class GarmentForm(forms.ModelForm):
         uploaded = self.files.get(self.add_prefix("image"))
         if cleaned.get("picture_from_product"):
             if product is None:
-                self.add_error(
-                    "picture_from_product", _("Choose the product whose image is used.")
-                )
+                self.add_error("picture_from_product", _("Choose the product whose image is used."))
             elif primary_image_file(product) is None:
                 self.add_error(
                     "picture_from_product",
@@ -90,10 +88,7 @@ class GarmentForm(forms.ModelForm):
             if uploaded:
                 self.add_error(
                     "image",
-                    _(
-                        "Untick “Use the product's primary image” to upload a picture of "
-                        "its own."
-                    ),
+                    _("Untick “Use the product's primary image” to upload a picture of its own."),
                 )
         elif not uploaded and not self.instance.image:
             self.add_error(
@@ -106,7 +101,7 @@ class GarmentForm(forms.ModelForm):
 class PreviewsForm(forms.Form):
     """The preset models to generate previews on, and whether to retry failed ones."""
 
-    model_photos = forms.ModelMultipleChoiceField(
+    model_photos: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Preset models"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -79,7 +79,9 @@ def sync_products(product_ids: Iterable[object]) -> int:
     children = product_model()._default_manager.filter(parent_id__in=ids)
     ids |= {str(pk) for pk in children.values_list("pk", flat=True)}
     garments = Garment.objects.filter(
-        content_type=product_content_type(), object_id__in=ids, oscar_picture__isnull=False
+        content_type=product_content_type(),
+        object_id__in=ids,
+        pk__in=PictureFromProduct.objects.values("garment_id"),
     )
     changed = 0
     for garment in garments:

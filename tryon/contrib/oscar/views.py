@@ -47,7 +47,7 @@ def _next_url(request: HttpRequest) -> str:
     return str(LIST_URL)
 
 
-class GarmentListView(generic.ListView):
+class GarmentListView(generic.ListView[Garment]):
     template_name = f"{TEMPLATES}/garment_list.html"
     context_object_name = "garments"
     paginate_by = 20
@@ -81,44 +81,37 @@ class GarmentListView(generic.ListView):
         return context
 
 
-class _GarmentFormMixin:
-    """Saving a garment: the product link, and the picture from the product or its own."""
+def _save_garment(request: HttpRequest, form: GarmentForm) -> HttpResponse:
+    """Save a valid garment form: the product link, and the picture from the product or its own."""
+    garment = form.save(commit=False)
+    product = form.cleaned_data.get("product")
+    link_to_product(garment, product)
+    if form.cleaned_data.get("picture_from_product") and product is not None:
+        follow_product_picture(garment, product)
+    else:
+        garment.save()
+        stop_following(garment)
+    messages.success(request, _("Garment “%(name)s” saved.") % {"name": garment.name})
+    if "continue" in request.POST:
+        return redirect(f"{DASHBOARD_NAMESPACE}:tryon-garment-update", pk=garment.pk)
+    return HttpResponseRedirect(_next_url(request))
+
+
+class GarmentCreateView(generic.CreateView[Garment, GarmentForm]):
+    """A new garment; ``?product=<id>`` starts from that product (its title and image)."""
 
     model = Garment
     form_class = GarmentForm
     template_name = f"{TEMPLATES}/garment_form.html"
-    request: HttpRequest
-    object: Garment | None
 
     def form_valid(self, form: GarmentForm) -> HttpResponse:
-        garment = form.save(commit=False)
-        product = form.cleaned_data.get("product")
-        link_to_product(garment, product)
-        if form.cleaned_data.get("picture_from_product") and product is not None:
-            follow_product_picture(garment, product)
-        else:
-            garment.save()
-            stop_following(garment)
-        self.object = garment
-        messages.success(self.request, _("Garment “%(name)s” saved.") % {"name": garment.name})
-        if "continue" in self.request.POST:
-            return redirect(f"{DASHBOARD_NAMESPACE}:tryon-garment-update", pk=garment.pk)
-        return HttpResponseRedirect(_next_url(self.request))
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
-        context["next"] = _next_url(self.request)
-        return context
-
-
-class GarmentCreateView(_GarmentFormMixin, generic.CreateView):
-    """A new garment; ``?product=<id>`` starts from that product (its title and image)."""
+        return _save_garment(self.request, form)
 
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
         product_id = self.request.GET.get("product", "")
         if product_id.isdigit():
-            product = product_model()._default_manager.filter(pk=int(product_id)).first()
+            product: Any = product_model()._default_manager.filter(pk=int(product_id)).first()
             if product is not None:
                 initial.update(product=product, name=product.get_title())
         return initial
@@ -126,21 +119,29 @@ class GarmentCreateView(_GarmentFormMixin, generic.CreateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["title"] = _("Create a try-on garment")
+        context["next"] = _next_url(self.request)
         return context
 
 
-class GarmentUpdateView(_GarmentFormMixin, generic.UpdateView):
+class GarmentUpdateView(generic.UpdateView[Garment, GarmentForm]):
+    model = Garment
+    form_class = GarmentForm
+    template_name = f"{TEMPLATES}/garment_form.html"
+
+    def form_valid(self, form: GarmentForm) -> HttpResponse:
+        return _save_garment(self.request, form)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         garment = self.object
-        assert garment is not None
+        context["next"] = _next_url(self.request)
         context["title"] = _("Try-on garment “%(name)s”") % {"name": garment.name}
         context["product"] = product_of(garment)
         context["states"] = actions.preview_states(garment, list(actions.preset_models()))
         return context
 
 
-class GarmentDeleteView(generic.DeleteView):
+class GarmentDeleteView(generic.DeleteView[Garment, Any]):
     model = Garment
     template_name = f"{TEMPLATES}/garment_delete.html"
     success_url = LIST_URL

@@ -5,25 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tryon', '0001_initial'),
+        ("tryon", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PictureFromProduct',
+            name="PictureFromProduct",
             fields=[
-                ('garment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='oscar_picture', serialize=False, to='tryon.garment', verbose_name='garment')),
-                ('source_name', models.CharField(blank=True, default='', max_length=255, verbose_name='copied from')),
-                ('copied_name', models.CharField(blank=True, default='', max_length=255, verbose_name='copy')),
-                ('synced_at', models.DateTimeField(blank=True, null=True, verbose_name='copied at')),
+                (
+                    "garment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="oscar_picture",
+                        serialize=False,
+                        to="tryon.garment",
+                        verbose_name="garment",
+                    ),
+                ),
+                (
+                    "source_name",
+                    models.CharField(
+                        blank=True, default="", max_length=255, verbose_name="copied from"
+                    ),
+                ),
+                (
+                    "copied_name",
+                    models.CharField(blank=True, default="", max_length=255, verbose_name="copy"),
+                ),
+                (
+                    "synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="copied at"),
+                ),
             ],
             options={
-                'verbose_name': 'garment picture from its product',
-                'verbose_name_plural': 'garment pictures from their products',
+                "verbose_name": "garment picture from its product",
+                "verbose_name_plural": "garment pictures from their products",
             },
         ),
     ]
