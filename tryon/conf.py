@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "JPEG_QUALITY": 90,
     "ALLOW_ANONYMOUS": True,
     "SHOPPER_PHOTO_TTL": 24 * 60 * 60,  # seconds a shopper's photo and result are kept
+    # Version of the consent text the widget shows; recorded with each upload. A shop
+    # that changes the text (template override) sets its own.
+    "CONSENT_VERSION": "tryon-1",
     "BURST_RATE": "10/min",
     "DAILY_RATE": "50/day",
     "DAILY_PAID_CALL_LIMIT": 1000,  # store-wide; None for no cap

@@ -118,6 +118,11 @@ class ModelPhoto(models.Model):
     )
     session_key = models.CharField(_("session"), max_length=64, blank=True, default="")
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
+    # What the shopper agreed to, and when: kept exactly as long as the photo.
+    consent_version = models.CharField(
+        _("consent text version"), max_length=40, blank=True, default=""
+    )
+    consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ModelPhotoQuerySet.as_manager()

@@ -59,7 +59,7 @@ def xmp_packet(source_type: str, description: str) -> bytes:
         " </rdf:RDF>\n"
         "</x:xmpmeta>\n"
         '<?xpacket end="r"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def mark(content: bytes, source_type: str, description: str) -> bytes:
