@@ -131,5 +131,5 @@ def test_forget_refuses_unclear_requests(db: Any, args: list[str], message: str)
 
 
 def test_export_refuses_a_non_zip_out(db: Any, tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="must name a .zip"):
+    with pytest.raises(CommandError, match=r"must name a \.zip"):
         call_command("tryon_export", "--session", "abc", "--out", str(tmp_path / "x.tar"))

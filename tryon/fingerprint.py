@@ -2,8 +2,9 @@
 
 The fingerprint hashes the normalised input images (the exact bytes the provider
 would receive), the garment's category and description, the prompt and its
-parameters, the backend and, for a shopper's own photo, whose photo it is. Equal fingerprints mean the provider would be asked the
-same thing twice, so the second request reuses the first result instead of paying.
+parameters, the backend and, for a shopper's own photo, whose photo it is. Equal
+fingerprints mean the provider would be asked the same thing twice, so the second
+request reuses the first result instead of paying.
 """
 
 from __future__ import annotations
