@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # option not given there falls back to the top-level key of the same name, if any.
     "BACKEND_OPTIONS": {},
     "STORAGE": "default",
+    # STORAGES alias for shoppers' photos and their results; None: <MEDIA_ROOT>-private.
+    "PRIVATE_STORAGE": None,
+    "PRIVATE_URL_MAX_AGE": 60 * 60,  # seconds a signed link to a shopper's file works
     "TASK_BACKEND": "default",
     "QUEUE_NAME": "default",
     "BULK_QUEUE_NAME": None,  # queue for catalogue previews; None: QUEUE_NAME

@@ -169,9 +169,9 @@ def _mark_webp(content: bytes, packet: bytes) -> bytes:
     if not chunks:
         raise InvalidImageError("The WebP has no picture data.")
     if chunks[0][0] == b"VP8X":
-        header = bytearray(chunks[0][1])
-        header[0] |= _WEBP_XMP_FLAG
-        chunks[0] = (b"VP8X", bytes(header))
+        extended = bytearray(chunks[0][1])
+        extended[0] |= _WEBP_XMP_FLAG
+        chunks[0] = (b"VP8X", bytes(extended))
     else:  # simple format: the extended header is needed to carry metadata
         with Image.open(io.BytesIO(content)) as image:
             width, height = image.size
