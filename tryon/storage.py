@@ -99,6 +99,12 @@ class RoutingStorage(Storage):
         self.public = public
         self.private = private
 
+    def __getattr__(self, attribute: str) -> Any:
+        # The public storage's own settings (bucket_name, location...) as if unwrapped.
+        if attribute.startswith("_") or attribute in ("public", "private"):
+            raise AttributeError(attribute)
+        return getattr(self.public, attribute)
+
     def route(self, name: str | None) -> Storage:
         return self.private if is_private_name(name) else self.public
 
@@ -108,8 +114,8 @@ class RoutingStorage(Storage):
     def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
         return self.route(name).save(name, content, max_length=max_length)
 
-    def generate_filename(self, filename: str) -> str:
-        return self.route(filename).generate_filename(filename)
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
+        return self.route(str(filename)).generate_filename(filename)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return self.route(name).get_available_name(name, max_length=max_length)
