@@ -6,6 +6,7 @@ way the backend will, falling back to the top-level keys; no check shows a secre
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from importlib.util import find_spec
 from typing import Any
@@ -26,6 +27,7 @@ from .backends.base import (
 )
 from .backends.urls import redact_url
 from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, tryon_settings
+from .storage import private_storage
 
 _POSITIVE_NUMBERS = (
     "TIMEOUT",
@@ -199,6 +201,45 @@ def _check_storage() -> list[checks.CheckMessage]:
                 f"TRYON['STORAGE'] is {alias!r}, which is not an alias in settings.STORAGES.",
                 hint="Known aliases: " + ", ".join(sorted(configured)) if configured else None,
                 id="tryon.E006",
+            )
+        ]
+    return _check_private_storage(configured)
+
+
+def _check_private_storage(configured: dict[str, Any]) -> list[checks.CheckMessage]:
+    """Shoppers' files must never be reachable under MEDIA_URL."""
+    alias = tryon_settings.PRIVATE_STORAGE
+    if alias is not None and alias not in configured:
+        return [
+            checks.Error(
+                f"TRYON['PRIVATE_STORAGE'] is {alias!r}, which is not an alias in "
+                "settings.STORAGES.",
+                id="tryon.E013",
+            )
+        ]
+    if alias is not None and alias == tryon_settings.STORAGE:
+        return [
+            checks.Error(
+                "TRYON['PRIVATE_STORAGE'] names the same storage as TRYON['STORAGE']: "
+                "shoppers' photos would be served like catalogue pictures.",
+                hint="Give shoppers' files a storage of their own (S3: a private ACL "
+                "with querystring_auth), or leave PRIVATE_STORAGE at None.",
+                id="tryon.E013",
+            )
+        ]
+    location = getattr(private_storage(), "location", None)
+    media_root = os.path.abspath(str(settings.MEDIA_ROOT or ""))
+    if (
+        location
+        and settings.MEDIA_ROOT
+        and os.path.abspath(location).startswith(media_root.rstrip(os.sep) + os.sep)
+    ):
+        return [
+            checks.Error(
+                f"TRYON['PRIVATE_STORAGE'] keeps shoppers' photos in {location}, inside "
+                "MEDIA_ROOT, where the web server serves them to anyone.",
+                hint="Point it at a folder outside MEDIA_ROOT.",
+                id="tryon.E013",
             )
         ]
     return []

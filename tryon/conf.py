@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # option not given there falls back to the top-level key of the same name, if any.
     "BACKEND_OPTIONS": {},
     "STORAGE": "default",
+    # STORAGES alias for shoppers' photos and their results; None: <MEDIA_ROOT>-private.
+    "PRIVATE_STORAGE": None,
+    "PRIVATE_URL_MAX_AGE": 60 * 60,  # seconds a signed link to a shopper's file works
     "TASK_BACKEND": "default",
     "QUEUE_NAME": "default",
     "BULK_QUEUE_NAME": None,  # queue for catalogue previews; None: QUEUE_NAME
@@ -39,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "JPEG_QUALITY": 90,
     "ALLOW_ANONYMOUS": True,
     "SHOPPER_PHOTO_TTL": 24 * 60 * 60,  # seconds a shopper's photo and result are kept
+    # Version of the consent text the widget shows; recorded with each upload. A shop
+    # that changes the text (template override) sets its own.
+    "CONSENT_VERSION": "tryon-1",
     "BURST_RATE": "10/min",
     "DAILY_RATE": "50/day",
     "DAILY_PAID_CALL_LIMIT": 1000,  # store-wide; None for no cap

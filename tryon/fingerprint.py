@@ -2,8 +2,9 @@
 
 The fingerprint hashes the normalised input images (the exact bytes the provider
 would receive), the garment's category and description, the prompt and its
-parameters, and the backend. Equal fingerprints mean the provider would be asked the
-same thing twice, so the second request reuses the first result instead of paying.
+parameters, the backend and, for a shopper's own photo, whose photo it is. Equal
+fingerprints mean the provider would be asked the same thing twice, so the second
+request reuses the first result instead of paying.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def image_hash(obj: Garment | ModelPhoto) -> str:
     return obj.image_hash
 
 
+def owner_scope(photo: ModelPhoto) -> str:
+    """Whose upload this is: the user, else the session it was made in."""
+    if photo.owner_id is not None:
+        return f"user:{photo.owner_id}"
+    return f"session:{photo.session_key}"
+
+
 def compute_fingerprint(tryon: TryOn) -> str:
     """The fingerprint of a TryOn, or "" when it must never be shared (random seed)."""
     if tryon.garment_id is None and tryon.randomize_seed:
@@ -57,6 +65,11 @@ def compute_fingerprint(tryon: TryOn) -> str:
         "max_side": tryon_settings.MAX_IMAGE_SIDE,
         "model": image_hash(tryon.model_photo),
     }
+    if not tryon.model_photo.is_preset:
+        # A shopper's upload is reused only for that shopper: shared across shoppers, a
+        # reuse would tell one that another tried this garment on this very photo, and
+        # hand them the other's files. Preset-model results stay shared shop-wide.
+        parts["owner"] = owner_scope(tryon.model_photo)
     if tryon.garment_id is not None:
         garment = tryon.garment
         assert garment is not None

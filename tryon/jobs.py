@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import F
 
-from . import claims, state
+from . import claims, provenance, state
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
 from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
@@ -33,11 +33,17 @@ from .fingerprint import compute_fingerprint, prepared_image
 from .images import probe_image
 from .limits import check_paid_call_allowed, record_paid_calls
 from .models import TryOn, TryOnStatus
+from .provenance import COMPOSITE_CAPTURE, TRAINED_ALGORITHMIC_MEDIA
 from .reuse import find_reusable, hand_failure_to_waiting, hand_result_to_waiting, waiting_for
 from .state import Failure
-from .storage import extension_for, save_content_addressed
+from .storage import extension_for, private_folder, save_content_addressed
 
 logger = logging.getLogger("tryon.jobs")
+
+_PROVENANCE_DESCRIPTIONS = {
+    TRAINED_ALGORITHMIC_MEDIA: "AI-generated virtual try-on (Change Clothes AI via django-tryon)",
+    COMPOSITE_CAPTURE: "Offline try-on preview: a composite of two photographs, not AI",
+}
 
 # How many times a job re-checks for a result that appeared while it stepped aside.
 _MAX_HANDOFF_ROUNDS = 3
@@ -246,11 +252,14 @@ def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendRes
 
 
 def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> None:
-    tryon.result_image.name = _save_generated(result.image, backend)
+    # Made from a shopper's own photo: as private as the photo.
+    folder = "results" if tryon.model_photo.is_preset else private_folder("results")
+    source_type = COMPOSITE_CAPTURE if result.is_preview else TRAINED_ALGORITHMIC_MEDIA
+    tryon.result_image.name = _save_generated(result.image, backend, folder, source_type)
     tryon.mask_image.name = ""
     if result.mask is not None:
         try:
-            tryon.mask_image.name = _save_generated(result.mask, backend)
+            tryon.mask_image.name = _save_generated(result.mask, backend, folder, source_type)
         except Exception as exc:
             # The mask is a diagnostic extra; a missing one must not cost the picture.
             logger.warning("Try-on %s: mask not stored: %s", tryon.pk, exc)
@@ -260,11 +269,15 @@ def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> 
     tryon.is_preview = result.is_preview
 
 
-def _save_generated(image: GeneratedImage, backend: BaseBackend) -> str:
+def _save_generated(
+    image: GeneratedImage, backend: BaseBackend, folder: str, source_type: str
+) -> str:
     content = image.content if image.content is not None else backend.download(image.url or "")
     # A CDN error page must not be stored as a picture.
     info = probe_image(content, max_bytes=tryon_settings.MAX_DOWNLOAD_BYTES)
-    return save_content_addressed("results", content, extension_for(info.format))
+    # Machine-readable provenance (EU AI Act): what made this picture, in its own XMP.
+    marked = provenance.mark(content, source_type, _PROVENANCE_DESCRIPTIONS[source_type])
+    return save_content_addressed(folder, marked, extension_for(info.format))
 
 
 def _renew(tryon: TryOn) -> None:

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import configured_storage, upload_path
+from .storage import configured_storage, private_folder, upload_path
 
 
 def _storage() -> Any:
@@ -25,7 +25,8 @@ def garment_upload_to(instance: models.Model, filename: str) -> str:
 
 
 def model_photo_upload_to(instance: models.Model, filename: str) -> str:
-    folder = "models" if getattr(instance, "is_preset", True) else "uploads"
+    # A shopper's own photo is personal data: private storage, never a public URL.
+    folder = "models" if getattr(instance, "is_preset", True) else private_folder("uploads")
     return upload_path(folder, filename)
 
 
@@ -118,6 +119,11 @@ class ModelPhoto(models.Model):
     )
     session_key = models.CharField(_("session"), max_length=64, blank=True, default="")
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
+    # What the shopper agreed to, and when: kept exactly as long as the photo.
+    consent_version = models.CharField(
+        _("consent text version"), max_length=40, blank=True, default=""
+    )
+    consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ModelPhotoQuerySet.as_manager()

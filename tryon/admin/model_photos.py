@@ -49,7 +49,15 @@ class ModelPhotoAdmin(admin.ModelAdmin):
     list_display = ["__str__", "image_thumbnail", "is_preset", "is_active", "expires_at"]
     list_filter = ["is_preset", "is_active"]
     search_fields = ["name"]
-    readonly_fields = ["image_thumbnail", "owner", "session_key", "expires_at", "created_at"]
+    readonly_fields = [
+        "image_thumbnail",
+        "owner",
+        "session_key",
+        "expires_at",
+        "consent_version",
+        "consented_at",
+        "created_at",
+    ]
     actions = ["restyle_by_prompt"]
 
     @admin.display(description=_("image"))

@@ -12,8 +12,10 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from .. import limits, services
+from ..conf import tryon_settings
 from ..exceptions import DailyCapReached
 from ..images import NormalizedImage
 from ..models import ModelPhoto, TryOn, TryOnSource
@@ -36,6 +38,8 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
                     owner=shopper.owner,
                     session_key=shopper.session_key,
                     expires_at=shopper_expiry(),
+                    consent_version=str(tryon_settings.CONSENT_VERSION),
+                    consented_at=timezone.now(),
                 )
                 photo.image.save("photo.jpg", ContentFile(upload.content), save=False)
                 saved_name = photo.image.name or ""

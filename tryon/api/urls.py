@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import URLPattern, include, path, reverse
 
 from .. import __version__
-from . import views
+from . import files, views
 from .schema import HAS_SPECTACULAR
 
 api_patterns: list[URLPattern] = [
@@ -20,6 +20,9 @@ api_patterns: list[URLPattern] = [
         views.GarmentPreviewsView.as_view(),
         name="garment-previews",
     ),
+]
+file_patterns: list[URLPattern] = [
+    path("files/<str:token>/", files.private_file, name="private-file"),
 ]
 
 
@@ -46,6 +49,6 @@ def schema_view() -> Any:
     return TryOnSchemaView.as_view()
 
 
-urlpatterns: list[URLPattern] = [*api_patterns]
+urlpatterns: list[URLPattern] = [*api_patterns, *file_patterns]
 if HAS_SPECTACULAR:
     urlpatterns.append(path("api/schema/", schema_view(), name="schema"))
