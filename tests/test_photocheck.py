@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+import types
 from functools import cache
 
 import pytest
@@ -30,6 +31,7 @@ from tryon.photocheck import (
     check_photo,
     enabled_checks,
     opencv_available,
+    opencv_problem,
     photo_checks_problems,
     photo_error_details,
     photo_errors,
@@ -78,10 +80,15 @@ def upload(name: str) -> bytes:
     return normalize_image(CASES[name].jpeg()).content
 
 
+@cache
+def checked(name: str, people: bool) -> PhotoCheck:
+    return check_photo(upload(name), people=people)
+
+
 @needs_photos
 @pytest.mark.parametrize("name", list(CASES))
 def test_cheap_checks_on_the_generated_set(name: str) -> None:
-    check = check_photo(upload(name), people=False)
+    check = checked(name, people=False)
     expected, codes = CASES[name].expected(people=False)
     assert (verdict(check), sorted(check.codes)) == (expected, sorted(codes)), check.measures
     assert not check.people_checked
@@ -91,7 +98,7 @@ def test_cheap_checks_on_the_generated_set(name: str) -> None:
 @needs_opencv
 @pytest.mark.parametrize("name", list(CASES))
 def test_all_checks_on_the_generated_set(name: str) -> None:
-    check = check_photo(upload(name))
+    check = checked(name, people=True)
     expected, codes = CASES[name].expected(people=True)
     assert (verdict(check), sorted(check.codes)) == (expected, sorted(codes)), check.measures
     # Person detection is skipped once a cheap check refused: the shopper retakes anyway.
@@ -107,7 +114,7 @@ def test_no_photo_that_could_work_is_refused(people: bool) -> None:
     wrongly_refused = [
         name
         for name, case in CASES.items()
-        if case.verdict != "refuse" and check_photo(upload(name), people=people).refusals
+        if case.verdict != "refuse" and checked(name, people).refusals
     ]
     assert wrongly_refused == []
 
@@ -222,7 +229,7 @@ def test_a_wrong_setting_names_the_key(value: object, fragment: str) -> None:
 
 
 def test_person_checks_off_means_no_detection() -> None:
-    off = {code: False for code in PERSON_CODES}
+    off = dict.fromkeys(PERSON_CODES, False)
     with tryon_settings(PHOTO_CHECKS=off):
         check = check_photo(jpeg(person_image(800, 1200)))
     assert not check.people_checked
@@ -241,6 +248,23 @@ def test_without_opencv_only_the_cheap_checks_run(monkeypatch: pytest.MonkeyPatc
         detectors_module.opencv_available.cache_clear()
     assert not check.people_checked
     assert check.codes == []  # no "no_person" without a detector
+
+
+def test_opencv_without_its_detectors_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenCV 5's main wheel: no Haar cascades, no HOG detector.
+    monkeypatch.setitem(sys.modules, "cv2", types.SimpleNamespace(__version__="5.0.0"))
+    detectors_module.opencv_available.cache_clear()
+    try:
+        problem = opencv_problem()
+        assert detectors_module.opencv_available() is False
+    finally:
+        detectors_module.opencv_available.cache_clear()
+    assert problem is not None and "OpenCV 5.0.0" in problem and "<5" in problem
+
+
+@needs_opencv
+def test_the_installed_opencv_has_its_detectors() -> None:
+    assert opencv_problem() is None
 
 
 # -- the person rules, on made-up detections -----------------------------------------------
@@ -323,8 +347,8 @@ def test_rest_helpers() -> None:
 @needs_photos
 @needs_opencv
 def test_checks_from_several_threads_agree() -> None:
-    names = ["two people", "face close-up", "half-body portrait", "coffee cup"]
-    expected = {name: check_photo(upload(name)).codes for name in names}
+    names = ["two people", "face close-up", "half-body portrait", "someone behind"]
+    expected = {name: checked(name, people=True).codes for name in names}
     results: dict[str, list[str]] = {}
 
     def run(name: str) -> None:

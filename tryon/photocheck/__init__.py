@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .check import check_photo
 from .config import enabled_checks, photo_checks_problems
-from .detectors import opencv_available
+from .detectors import opencv_available, opencv_problem
 from .findings import CODES, PERSON_CODES, Finding, PhotoCheck
 from .rest import photo_error_details, photo_errors, photo_warnings
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_photo",
     "enabled_checks",
     "opencv_available",
+    "opencv_problem",
     "photo_checks_problems",
     "photo_error_details",
     "photo_errors",

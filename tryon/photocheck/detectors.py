@@ -24,7 +24,15 @@ from typing import Any
 
 from PIL import Image
 
-__all__ = ["Box", "Detections", "Face", "detect_people", "opencv_available", "overlap"]
+__all__ = [
+    "Box",
+    "Detections",
+    "Face",
+    "detect_people",
+    "opencv_available",
+    "opencv_problem",
+    "overlap",
+]
 
 #: x, y, width, height, in pixels of the picture the detectors scanned.
 Box = tuple[int, int, int, int]
@@ -81,17 +89,35 @@ def _cv2() -> Any:
     return cv2
 
 
-@functools.cache
-def opencv_available() -> bool:
-    """Whether OpenCV with its cascades and HOG detector can be used in this process."""
+def opencv_problem() -> str | None:
+    """Why person detection cannot run here, in a sentence; None when it can.
+
+    For a system check: OpenCV missing is a choice (the extra is optional), but OpenCV
+    installed without its detectors is a surprise worth a warning.
+    """
     try:
         cv2 = _cv2()
     except ImportError:  # not installed, or a build whose native libraries are missing
-        return False
+        return "OpenCV is not installed (the photo-check extra)."
     folder = getattr(getattr(cv2, "data", None), "haarcascades", None)
     if not folder or not hasattr(cv2, "CascadeClassifier") or not hasattr(cv2, "HOGDescriptor"):
-        return False
-    return all(os.path.isfile(os.path.join(folder, name)) for name in _CASCADES.values())
+        version = getattr(cv2, "__version__", "?")
+        return (
+            f"OpenCV {version} has no Haar cascades or HOG detector (OpenCV 5 moved them "
+            "out of the main wheel): install opencv-python-headless>=4.9,<5."
+        )
+    missing = [
+        name for name in _CASCADES.values() if not os.path.isfile(os.path.join(folder, name))
+    ]
+    if missing:
+        return f"OpenCV's cascade files are missing from {folder}: {', '.join(missing)}."
+    return None
+
+
+@functools.cache
+def opencv_available() -> bool:
+    """Whether OpenCV with its cascades and HOG detector can be used in this process."""
+    return opencv_problem() is None
 
 
 class _Detectors:
