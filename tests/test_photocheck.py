@@ -26,15 +26,18 @@ from tryon.images import normalize_image
 from tryon.photocheck import (
     CODES,
     PERSON_CODES,
+    WARNINGS_NOT_ACCEPTED,
     Finding,
     PhotoCheck,
     check_photo,
     enabled_checks,
     opencv_available,
     opencv_problem,
+    photo_check_payload,
     photo_checks_problems,
     photo_error_details,
     photo_errors,
+    photo_validation_error,
     photo_warnings,
 )
 from tryon.photocheck import detectors as detectors_module
@@ -342,6 +345,30 @@ def test_rest_helpers() -> None:
     ]
     assert Finding("x", "y").as_dict() == {"code": "x", "message": "y"}
     assert PhotoCheck().ok
+
+
+def test_the_validation_error_to_answer() -> None:
+    warned = PhotoCheck(warnings=[finding("too_dark", "warn")])
+    refused = PhotoCheck(
+        refusals=[finding("face_closeup", "refuse")], warnings=[finding("too_dark", "warn")]
+    )
+    payload = {
+        "refusals": [finding("face_closeup", "refuse").as_dict()],
+        "warnings": [finding("too_dark", "warn").as_dict()],
+    }
+    assert photo_validation_error(PhotoCheck(), accept_warnings=False) is None
+    assert photo_validation_error(warned, accept_warnings=True) is None
+    for accept in (True, False):  # a refusal is never accepted
+        error = photo_validation_error(refused, accept_warnings=accept)
+        assert error is not None
+        assert error.detail["model_image"] == photo_errors(refused)  # type: ignore[index]
+        assert error.get_codes()["model_image"] == ["face_closeup"]  # type: ignore[index]
+        assert photo_check_payload(refused) == payload
+    error = photo_validation_error(warned, accept_warnings=False)
+    assert error is not None
+    assert error.get_codes()["accept_warnings"] == ["photo_warnings"]  # type: ignore[index]
+    assert str(error.detail["accept_warnings"][0]) == str(WARNINGS_NOT_ACCEPTED)  # type: ignore[index]
+    assert "model_image" not in error.detail  # type: ignore[operator]
 
 
 @needs_photos

@@ -26,19 +26,29 @@ from .check import check_photo
 from .config import enabled_checks, photo_checks_problems
 from .detectors import opencv_available, opencv_problem
 from .findings import CODES, PERSON_CODES, Finding, PhotoCheck
-from .rest import photo_error_details, photo_errors, photo_warnings
+from .rest import (
+    WARNINGS_NOT_ACCEPTED,
+    photo_check_payload,
+    photo_error_details,
+    photo_errors,
+    photo_validation_error,
+    photo_warnings,
+)
 
 __all__ = [
     "CODES",
     "PERSON_CODES",
+    "WARNINGS_NOT_ACCEPTED",
     "Finding",
     "PhotoCheck",
     "check_photo",
     "enabled_checks",
     "opencv_available",
     "opencv_problem",
+    "photo_check_payload",
     "photo_checks_problems",
     "photo_error_details",
     "photo_errors",
+    "photo_validation_error",
     "photo_warnings",
 ]
