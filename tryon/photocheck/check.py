@@ -16,7 +16,7 @@ from .findings import (
     PhotoCheck,
     finding,
 )
-from .people import person_verdicts
+from .people import main_face, person_verdicts
 from .picture import analysis_picture
 from .quality import Verdict, check_exposure, check_sharpness, check_size
 
@@ -57,9 +57,9 @@ def check_photo(
     if people_checked:
         found = detect_people(picture.grey, bodies=NO_PERSON in wanted)
         measures["faces"] = len(found.faces)
-        if found.faces:
-            tallest = max(face.box[3] for face in found.faces)
-            measures["face_height"] = round(tallest / found.height, 3)
+        shopper = main_face(found)
+        if shopper is not None:
+            measures["face_height"] = round(shopper.box[3] / found.height, 3)
         verdicts += person_verdicts(found, wanted)
     return _result(verdicts, measures, people_checked)
 

@@ -3,17 +3,19 @@
 - ``no_person``: no face, profile or body found. Only ever a warning: the detectors miss
   people (a face turned away, a dark coat on a dark wall), and a refusal would turn away
   a photo that works.
-- ``face_closeup``: the largest face is tall against the frame, so the body the garment
-  goes on is missing. Refused when a confirmed face is at least ``CLOSEUP_REFUSE`` of the
-  picture's height (a passport photo or a close selfie); a warning from ``CLOSEUP_WARN``.
+- ``face_closeup``: the shopper's face (the strongest, confirmed ones first) is tall
+  against the frame, so the body the garment goes on is missing. Refused when it is
+  confirmed and at least ``CLOSEUP_REFUSE`` of the picture's height (a passport photo, a
+  close selfie); a warning from ``CLOSEUP_WARN``, or for a large profile.
   In a half-body photo the face box is about a fifth of the height, in a full-length
   one a tenth.
-- ``several_people``: two confirmed faces apart from each other (one cascade alone sees
-  faces in collars and badges, so unconfirmed ones do not count). Refused when the
-  second is about as large as the first (at least ``SIMILAR_FACE`` of its height:
-  which person would wear the garment?); a warning when it is smaller (at least
-  ``BACKGROUND_FACE``: someone behind the shopper) or when two profiles of similar size
-  are all that was found. Smaller faces still are ignored: passers-by.
+- ``several_people``: a second confirmed face apart from the shopper's (one cascade
+  alone, or a handful of agreeing windows, sees faces in collars and badges, so those do
+  not count). Refused when it is about as large and as strong (``SIMILAR_FACE``,
+  ``SIMILAR_STRENGTH``: which person would wear the garment?); a warning when it is
+  smaller (``BACKGROUND_FACE``, ``BACKGROUND_STRENGTH``: someone behind the shopper) or
+  when two profiles of similar size are all that was found. Smaller faces still are
+  ignored: passers-by.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .detectors import Detections, Face, overlap
 from .findings import FACE_CLOSEUP, NO_PERSON, SEVERAL_PEOPLE
 from .quality import Verdict
 
-__all__ = ["person_verdicts"]
+__all__ = ["main_face", "person_verdicts"]
 
 #: Face box height / picture height from which a face close-up is refused.
 CLOSEUP_REFUSE = 0.40
@@ -49,7 +51,7 @@ def person_verdicts(found: Detections, enabled: frozenset[str]) -> list[Verdict]
     return verdicts
 
 
-def _main_face(found: Detections) -> Face | None:
+def main_face(found: Detections) -> Face | None:
     """The shopper's face: the strongest one, confirmed ones first."""
     if not found.faces:
         return None
@@ -57,7 +59,7 @@ def _main_face(found: Detections) -> Face | None:
 
 
 def _closeup(found: Detections) -> list[Verdict]:
-    main = _main_face(found)
+    main = main_face(found)
     if main is not None:
         share, confirmed = main.box[3] / found.height, main.confirmed
     elif found.profiles:
@@ -72,7 +74,7 @@ def _closeup(found: Detections) -> list[Verdict]:
 
 
 def _several_people(found: Detections) -> list[Verdict]:
-    main = _main_face(found)
+    main = main_face(found)
     if main is not None:
         return _several_faces(main, found.faces)
     profiles = sorted(found.profiles, key=lambda box: box[3], reverse=True)
