@@ -34,8 +34,8 @@ SMALL_WARN_SIDE = 512
 _LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
 #: The share of pixels taken as "the strongest edges" (the top 0.1 per cent).
 EDGE_FRACTION = 0.999
-#: Edge strength / contrast below this: even the sharpest edges are smeared (a blur of
-#: about 2 pixels or more at the analysis size, 8 or more at 2048).
+#: Edge strength / contrast below this: even the sharpest edges are smeared (a Gaussian
+#: blur of about 2-3 pixels at the analysis size, 8-12 at 2048, depending on content).
 BLUR_REFUSE = 0.07
 #: Below this the photo is soft (about 1 pixel of blur at the analysis size).
 BLUR_WARN = 0.18
