@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # enough for the slowest legitimate call (TIMEOUT x attempts + backoff + a margin).
     "PROVIDER_SLOT_LEASE": None,
     "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
+    "PHOTO_CHECKS": {},  # check code -> bool; missing codes are on (tryon.photocheck)
 }
 
 ENVIRONMENT_FALLBACKS = {
