@@ -6,7 +6,7 @@
     nox -s tests -- --full    every leg runs the whole suite, browser and worker tests too
     nox --install-only        create and fill the virtualenvs, run nothing (bin/test --setup-only)
 
-The tests run against the built wheel, never the checkout: see `tests_against_wheel`.
+The tests run against the built wheel, never the checkout: see `make_tests_importable`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 nox.options.reuse_venv = "yes"  # CI's whole run has a time budget: install once, reuse
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = True
@@ -77,6 +78,8 @@ def built_wheel(session: nox.Session) -> Path:
     if _built_wheel is None:
         out = ROOT / ".nox" / "_wheel"
         shutil.rmtree(out, ignore_errors=True)
+        # setuptools never cleans build/: a module since moved or deleted would ship again.
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
         installer = ["--installer", "uv"] if shutil.which("uv") else []
         session.run_install(
             sys.executable, "-m", "build", "--wheel", *installer, "--outdir", str(out), str(ROOT),
@@ -113,7 +116,7 @@ def make_tests_importable(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
     """Ruff: lint and format check (config in pyproject.toml)."""
-    session.install("ruff>=0.15")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -128,7 +131,9 @@ def mypy(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def docs(session: nox.Session) -> None:
     """Build the documentation site, every warning an error."""
-    session.install(".[docs]")
+    # ruff lets mkdocstrings format long signatures
+    session.install(".[docs]", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's banner about its future, not ours
     site = session.create_tmp()
     session.run("mkdocs", "build", "--strict", "--site-dir", str(Path(site, "site")))
 
