@@ -32,9 +32,10 @@ DJANGO = {"5.2": "Django>=5.2,<6.0", "6": "Django>=6.0,<7.0"}
 def _add_pyenv_interpreters_to_path() -> None:
     """Let nox (and uv) find python3.11/3.12/3.13 when pyenv holds them but not the PATH."""
     pyenv = shutil.which("pyenv")
-    if not pyenv:
-        return
-    root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+    else:  # pyenv installed but not on this shell's PATH (CI's environment, say)
+        root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     found = sorted(Path(root, "versions").glob("3.1[1-9]*/bin"), reverse=True)
     extra = [str(path) for path in found if str(path) not in os.environ["PATH"]]
     if extra:
