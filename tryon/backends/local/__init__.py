@@ -27,14 +27,14 @@ background), ``placement`` (where on the body), ``prompt`` (prompt mode) and
 
 from __future__ import annotations
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from ...exceptions import ProviderInvalidInputError
 from ..base import BackendResult, BaseBackend, ImageInput
-from .cutout import cut_out, foreground
+from .compose import dress
 from .inputs import image_bytes, load_rgb
 from .output import preview_result
-from .placement import CATEGORY_BANDS, WIDTH_ALLOWANCE, person_columns, placement, torso_region
+from .placement import CATEGORY_BANDS, torso_region
 from .prompt import PROMPT_COLORS, check_prompt_parameters, prompt_color, seed_for, tint
 
 __all__ = ["CATEGORY_BANDS", "PROMPT_COLORS", "LocalPreviewBackend", "image_bytes", "prompt_color"]
@@ -57,25 +57,12 @@ class LocalPreviewBackend(BaseBackend):
 
         ``description`` is accepted for the interface's sake; a collage has no use for it.
         """
-        band = CATEGORY_BANDS.get(category)
-        if band is None:
+        if category not in CATEGORY_BANDS:
             raise ProviderInvalidInputError(
                 f"Unknown category {category!r}: use one of {', '.join(CATEGORY_BANDS)}."
             )
         person = load_rgb(model_image)
-        garment = load_rgb(garment_image)
-        cutout, cutout_mask = cut_out(garment)
-        columns = person_columns(foreground(person), band)
-        box = placement(person.size, cutout.size, band, WIDTH_ALLOWANCE[category], columns)
-        size = (box[2] - box[0], box[3] - box[1])
-        paste_mask = cutout_mask.resize(size, Image.Resampling.BILINEAR)
-        # A slight feather hides the jagged edge of a mask computed at a small size.
-        paste_mask = paste_mask.filter(ImageFilter.GaussianBlur(max(1.0, size[0] / 400)))
-        full_mask = Image.new("L", person.size, 0)
-        full_mask.paste(paste_mask, box[:2])
-
-        result = person.copy()
-        result.paste(cutout.resize(size, Image.Resampling.BICUBIC), box[:2], paste_mask)
+        result, full_mask = dress(person, load_rgb(garment_image), category)
         return preview_result(person, result, full_mask, seed=None)
 
     def change_clothes_by_prompt(
