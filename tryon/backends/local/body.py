@@ -3,14 +3,16 @@
 The silhouette is ``cutout.foreground`` of the model photo. Read row by row:
 
 - the head is the top of the silhouette; the shoulders are the first row at least
-  half as wide again as the head; the chin is where the neck is narrowest (or, when
-  hair hides the neck, 70% of the way from the top of the head to the shoulders);
+  half as wide again as the head; the chin is where the face has narrowed to the
+  neck's width (or, when hair hides the neck, 70% of the way from the top of the
+  head to the shoulders);
 - the feet are the bottom, above a floor shadow wider than the legs;
 - the crotch is the top of the gap between the legs, looked for at full size in the
   middle of the legs; the waistband sits a quarter of the way from there up to the
   shoulders (without a gap, at fixed proportions of shoulders to feet);
 - widths: ``span`` (arms included) over the torso, ``torso`` at the chest and
-  ``hips`` at the waist (the run holding the middle), ``legs`` at the knees.
+  ``hips`` at the waist (the run holding the middle), ``legs`` at the knees;
+- the arms, where they hang clear of the body (runs wholly beside the hips).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ Columns = tuple[int, int]  # left, right (exclusive), full-size pixels
 _SHOULDER_WIDENING = 1.5  # shoulders: the first row this much wider than the head
 _NECK_NARROWING = 0.8  # a neck narrower than this share of the head is looked for
 _CHIN_WITHOUT_NECK = 0.7  # top of head -> shoulders, where the chin is when hair hides it
+_CROTCH_BETWEEN = (0.3, 0.75)  # shoulders -> feet, where a crotch can be
 _WAIST_FROM_CROTCH = 0.25  # crotch -> shoulders, where the waistband sits
 _WAIST_WITHOUT_CROTCH = 0.37  # shoulders -> feet, the same without a gap between the legs
 _SHADOW_WIDENING = 1.3  # a floor shadow: rows this much wider than the legs
@@ -48,6 +51,7 @@ class Body:
     torso: Columns
     hips: Columns
     legs: Columns
+    arms: Image.Image  # L mask, full size: arms hanging clear of the body (may be empty)
 
     @property
     def centre(self) -> float:
@@ -88,8 +92,10 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
     shins = rows[max(shoulders, feet - round(0.15 * (feet - shoulders)))]
     legs_centre = (shins[0][0] + shins[-1][1]) / 2 if shins else None
     crotch = _crotch(person, found, legs_centre, (shoulders, feet)) if legs_centre else None
-    if crotch is not None:
-        crotch_row = crotch / scale_y
+    crotch_row = crotch / scale_y if crotch is not None else 0.0
+    # A light top on a light backdrop can pass for a gap: the crotch is where legs start.
+    low, high = _CROTCH_BETWEEN
+    if low <= (crotch_row - shoulders) / max(1, feet - shoulders) <= high:
         waist_row = round(crotch_row - _WAIST_FROM_CROTCH * (crotch_row - shoulders))
     else:
         waist_row = shoulders + round(_WAIST_WITHOUT_CROTCH * (feet - shoulders))
@@ -97,11 +103,15 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
         return None
     knee_row = (waist_row + feet) // 2
     span = _widest(rows[shoulders:waist_row])
+    if span is None:
+        return None
     centre = (span[0] + span[1]) / 2
     chest_row = shoulders + round(0.35 * (waist_row - shoulders))
     torso = _run_at(rows[chest_row], centre) or span
     hips = _run_at(rows[waist_row], centre) or torso
     legs = _overlapping(rows[knee_row], hips) or hips
+
+    hanging = _arms(rows, found.mask.size, hips, (shoulders, feet))
 
     def x(columns: Columns) -> Columns:
         return round(columns[0] * scale_x), round(columns[1] * scale_x)
@@ -120,6 +130,7 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
         torso=x(torso),
         hips=x(hips),
         legs=x(legs),
+        arms=hanging.resize(person.size, Image.Resampling.BILINEAR),
     )
 
 
@@ -165,14 +176,28 @@ def _crotch(
     return top + y + 1
 
 
+def _arms(
+    rows: list[list[Run]], size: tuple[int, int], hips: Columns, between: tuple[int, int]
+) -> Image.Image:
+    """The runs wholly beside the hips (arms and hands hanging clear), as a mask."""
+    mask = bytearray(size[0] * size[1])
+    for y in range(*between):
+        for start, end in rows[y]:
+            if end <= hips[0] or start >= hips[1]:
+                mask[y * size[0] + start : y * size[0] + end] = b"\xff" * (end - start)
+    return Image.frombytes("L", size, bytes(mask))
+
+
 def _rows(mask: Image.Image) -> list[bytes]:
     data, width = mask.tobytes(), mask.width
     return [data[start : start + width] for start in range(0, len(data), width)]
 
 
-def _widest(rows: list[list[Run]]) -> Columns:
+def _widest(rows: list[list[Run]]) -> Columns | None:
     """The leftmost and rightmost column over ``rows``."""
     spans = [(runs[0][0], runs[-1][1]) for runs in rows if runs]
+    if not spans:
+        return None
     return min(left for left, _ in spans), max(right for _, right in spans)
 
 

@@ -7,7 +7,7 @@ extent there, or centred.
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .body import measure_body
 from .cutout import cut_out, foreground
@@ -17,10 +17,12 @@ from .placement import CATEGORY_BANDS, WIDTH_ALLOWANCE, person_columns, placemen
 __all__ = ["dress"]
 
 
-def dress(person: Image.Image, garment: Image.Image, category: str) -> tuple[Image.Image, Image.Image]:
+def dress(
+    person: Image.Image, garment: Image.Image, category: str
+) -> tuple[Image.Image, Image.Image]:
     """The person wearing the garment, and the L mask of where the garment went."""
     cutout, cutout_mask = cut_out(garment)
-    found = foreground(person)
+    found = foreground(person, open_bottom=True)
     body = measure_body(person, found)
     if body is not None:
         fit = fit_garment(body, garment_shape(cutout_mask), cutout.size, category)
@@ -33,12 +35,15 @@ def dress(person: Image.Image, garment: Image.Image, category: str) -> tuple[Ima
     size = (right - left, bottom - top)
     paste_mask = cutout_mask.resize(size, Image.Resampling.BILINEAR)
     if fit.clip_above is not None and fit.clip_above > top:
-        # Nothing of the garment over the face: a hood or a collar stops at the chin.
+        # Nothing of the garment over the face: a hood or a collar stops below the chin.
         ImageDraw.Draw(paste_mask).rectangle((0, 0, size[0], fit.clip_above - top - 1), fill=0)
     # A slight feather hides the jagged edge of a mask computed at a small size.
     paste_mask = paste_mask.filter(ImageFilter.GaussianBlur(max(1.0, size[0] / 400)))
     full_mask = Image.new("L", person.size, 0)
     full_mask.paste(paste_mask, (left, top))
-    result = person.copy()
-    result.paste(cutout.resize(size, Image.Resampling.BICUBIC), (left, top), paste_mask)
-    return result, full_mask
+    if body is not None and category != "upper_body":
+        # Hands hang in front of a skirt or a dress.
+        full_mask = ImageChops.subtract(full_mask, body.arms)
+    layer = Image.new("RGB", person.size)
+    layer.paste(cutout.resize(size, Image.Resampling.BICUBIC), (left, top))
+    return Image.composite(layer, person, full_mask), full_mask

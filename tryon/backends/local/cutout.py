@@ -43,14 +43,19 @@ class Foreground:
     tolerance: int  # how far from it a pixel still counts as background
 
 
-def foreground(img: Image.Image, work_side: int = _WORK_SIDE) -> Foreground:
+def foreground(
+    img: Image.Image, work_side: int = _WORK_SIDE, *, open_bottom: bool = False
+) -> Foreground:
     """What is not the photo's background, as a mask on a small copy.
+
+    ``open_bottom``: the subject may run off the bottom edge (a person photographed
+    from the waist up), so the backdrop is judged, and filled from, the other sides.
 
     The background is what looks like the border colour *and* joins the border: a
     flood fill from the edge. Light areas enclosed by the subject (white fabric inside
     a shirt's outline, a print) stay, gaps open to the edge (between legs) do not.
     """
-    background, spread = _border_color(img)
+    background, spread = _border_color(img, open_bottom)
     tolerance = max(_MIN_THRESHOLD, round(3 * spread))
     # The distance is taken at full size and shrunk keeping each cell's largest value:
     # a thin outline is often all that parts a light top from a light backdrop.
@@ -59,7 +64,7 @@ def foreground(img: Image.Image, work_side: int = _WORK_SIDE) -> Foreground:
     if small_size != img.size:
         distance = _max_pooled(distance, small_size)
     like_background = distance.point(lambda v: 255 if v <= tolerance else 0)
-    mask = ImageChops.invert(border_connected(like_background))
+    mask = ImageChops.invert(border_connected(like_background, from_bottom=not open_bottom))
     # Opening (erode, then dilate) drops JPEG specks and thin shadows.
     mask = dilate(erode(mask))
     coverage = ImageStat.Stat(mask).mean[0] / 255
@@ -110,11 +115,14 @@ def dilate(mask: Image.Image) -> Image.Image:
     return mask.filter(ImageFilter.BoxBlur(1)).point(lambda v: 255 if v > 0 else 0)
 
 
-def _border_color(img: Image.Image) -> tuple[RGB, float]:
+def _border_color(img: Image.Image, open_bottom: bool) -> tuple[RGB, float]:
     """The median colour of a thin frame around ``img`` and its largest std deviation."""
     frame = Image.new("L", img.size, 0)
     width = max(2, min(img.size) // 50)
-    ImageDraw.Draw(frame).rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
+    pen = ImageDraw.Draw(frame)
+    pen.rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
+    if open_bottom and img.height > 3 * width:
+        pen.rectangle((0, img.height - width, img.width - 1, img.height - 1), fill=0)
     stat = ImageStat.Stat(img, frame)
     median = tuple(int(v) for v in stat.median[:3])
     return (median[0], median[1], median[2]), max(stat.stddev[:3])

@@ -1,11 +1,12 @@
 """Where a cut-out garment goes on a measured body, and at what size.
 
 - Tops: as wide as the person across the arms (sleeves reach the arms), the garment's
-  shoulders on the person's; whatever is higher (collar, hood) stops at the chin.
+  shoulders on the person's, no lower than the knees; whatever is higher (collar,
+  hood) stops below the chin.
 - Bottoms: the waistband on the waist, wide enough for the hips and for the legs at
   the knees, no lower than the feet.
 - Dresses: from the base of the neck, the bodice as wide as the torso, at most to just
-  above the feet; also stopped at the chin.
+  above the feet; also stopped below the chin.
 
 Widths and heights are scaled together, or within ``_MAX_STRETCH`` of each other
 when a garment photo's proportions cannot fit both (a long drawn dress).
@@ -24,8 +25,10 @@ __all__ = ["Fit", "GarmentShape", "fit_garment", "garment_shape"]
 
 _SHAPE_SIDE = 256  # garment masks are measured on a copy this tall
 _SHOULDER_WIDTH = 0.6  # a top's shoulders: its first row this share of its full width
+_SHOULDER_LIFT = 0.15  # tops sit this share of chin -> shoulders higher
+_COLLAR_LINE = 0.35  # nothing above this share of the way from the chin to the shoulders
 _MAX_STRETCH = 1.35  # largest ratio between the horizontal and the vertical scale
-_SLEEVE_ALLOWANCE = 1.02  # a top, sleeve to sleeve, against the person's span
+_SLEEVE_ALLOWANCE = 1.06  # a top, sleeve to sleeve, against the person's span
 _HIP_ALLOWANCE = 1.06  # a waistband against the hips
 _LEG_ALLOWANCE = 1.08  # trousers at mid-height against the legs at the knees
 _BODICE_ALLOWANCE = 1.08  # a dress a quarter down against the chest
@@ -69,9 +72,13 @@ def fit_garment(body: Body, shape: GarmentShape, size: tuple[int, int], category
     width, height = size
     if category == "upper_body":
         span = body.span[1] - body.span[0]
-        scale = span * _SLEEVE_ALLOWANCE / width
-        top = body.shoulders - shape.shoulders * height * scale
-        return _fit(body.centre, top, size, (scale, scale), body.chin)
+        # A little above the shoulder line: the model's own top should not peek out.
+        shoulders = body.shoulders - _SHOULDER_LIFT * (body.shoulders - body.chin)
+        below_shoulders = max(0.05, 1 - shape.shoulders) * height
+        longest = (body.knees - shoulders) / below_shoulders
+        scales = _limited(span * _SLEEVE_ALLOWANCE / width, longest)
+        top = shoulders - shape.shoulders * height * scales[1]
+        return _fit(body.centre, top, size, scales, _collar_line(body))
     if category == "lower_body":
         hips, legs = body.hips[1] - body.hips[0], body.legs[1] - body.legs[0]
         wanted = legs * _LEG_ALLOWANCE / (max(shape.width_at(0.5), 0.05) * width)
@@ -84,7 +91,15 @@ def fit_garment(body: Body, shape: GarmentShape, size: tuple[int, int], category
     torso = body.torso[1] - body.torso[0]
     wanted = torso * _BODICE_ALLOWANCE / (max(shape.width_at(0.25), 0.05) * width)
     scales = _limited(wanted, _DRESS_LENGTH * (body.feet - top) / height)
-    return _fit(body.centre, top, size, scales, body.chin)
+    return _fit(body.centre, top, size, scales, _collar_line(body))
+
+
+def _collar_line(body: Body) -> int:
+    """The highest row a garment may reach: a little below the chin, as seen.
+
+    The chin tip hides inside the neck's outline, so the chin found is a little high.
+    """
+    return round(body.chin + _COLLAR_LINE * (body.shoulders - body.chin))
 
 
 def _limited(wanted: float, longest: float) -> tuple[float, float]:

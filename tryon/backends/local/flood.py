@@ -30,12 +30,19 @@ def row_runs(mask: Image.Image) -> list[list[Run]]:
     return rows
 
 
-def border_connected(mask: Image.Image) -> Image.Image:
-    """255 where ``mask`` is 255 and joined to the border through 255 pixels (4-connected)."""
+def border_connected(mask: Image.Image, *, from_bottom: bool = True) -> Image.Image:
+    """255 where ``mask`` is 255 and joined to the border through 255 pixels (4-connected).
+
+    ``from_bottom=False``: the fill starts from the top and the sides only (what the
+    bottom edge cuts through, a person's body, is not reached from there).
+    """
     turned = mask.transpose(Image.Transpose.TRANSPOSE)
     if _run_count(turned) < _run_count(mask):
-        return _connected(turned, row_runs(turned)).transpose(Image.Transpose.TRANSPOSE)
-    return _connected(mask, row_runs(mask))
+        # Transposed, the bottom edge is the last column.
+        sides = (True, True, True, from_bottom)  # top, bottom, left, right
+        connected = _connected(turned, row_runs(turned), sides)
+        return connected.transpose(Image.Transpose.TRANSPOSE)
+    return _connected(mask, row_runs(mask), (True, from_bottom, True, True))
 
 
 def _padded(mask: Image.Image) -> tuple[bytes, int]:
@@ -50,7 +57,10 @@ def _run_count(mask: Image.Image) -> int:
     return data.count(b"\x00\xff") + data.startswith(b"\xff")
 
 
-def _connected(mask: Image.Image, rows: list[list[Run]]) -> Image.Image:
+def _connected(
+    mask: Image.Image, rows: list[list[Run]], sides: tuple[bool, bool, bool, bool]
+) -> Image.Image:
+    """``border_connected`` on ``rows``, filling from the ``sides`` (top, bottom, left, right)."""
     width, height = mask.size
     starts: list[int] = []
     ends: list[int] = []
@@ -85,14 +95,23 @@ def _connected(mask: Image.Image, rows: list[list[Run]]) -> Image.Image:
         previous = current
     firsts.append(len(starts))
 
-    edge = set(range(firsts[1]))  # the first row
-    edge.update(range(firsts[height - 1], len(starts)))  # the last row
-    edge.update(index for index in range(len(starts)) if starts[index] == 0 or ends[index] == width)
+    top, bottom, left, right = sides
+    edge: set[int] = set()
+    if top:
+        edge.update(range(firsts[1]))
+    if bottom:
+        edge.update(range(firsts[height - 1], len(starts)))
+    edge.update(
+        index
+        for index in range(len(starts))
+        if (left and starts[index] == 0) or (right and ends[index] == width)
+    )
     outside = {root(index) for index in edge}
     out = bytearray(width * height)
     for y in range(height):
         offset = y * width
         for index in range(firsts[y], firsts[y + 1]):
             if root(index) in outside:
-                out[offset + starts[index] : offset + ends[index]] = b"\xff" * (ends[index] - starts[index])
+                start, end = offset + starts[index], offset + ends[index]
+                out[start:end] = b"\xff" * (end - start)
     return Image.frombytes("L", mask.size, bytes(out))
