@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 
 import pytest
 from PIL import Image, ImageChops
@@ -25,6 +26,7 @@ from example_project.shop.drawing import draw_garment, draw_person, jpeg_bytes
 from example_project.shop.drawing import garments as garment_drawing
 from tryon.backends.local import LocalPreviewBackend
 from tryon.backends.local.cutout import cut_out
+from tryon.backends.local.flood import border_connected
 from tryon.images import normalize_image
 
 Box = tuple[int, int, int, int]
@@ -39,6 +41,7 @@ LEGS_TO_ANKLES: Box = (290, 600, 478, 940)
 ARMS_ROWS, BODY_COLUMNS = (300, 560), (290, 478)
 UPPER_ARMS_ROWS = (300, 350)  # where a T-shirt's short sleeves are
 KNEE_ROW = 760
+HANDS: Box = (500, 604, 560, 668)  # the right hand, below the waist, beside the hips
 
 LONG_SLEEVES = {"blue-striped-shirt", "black-hoodie"}
 FULL_LENGTH = {"classic-jeans"}
@@ -179,6 +182,31 @@ def test_garment_is_as_wide_as_the_legs_at_the_knees(name: str, slug: str) -> No
     assert garment[0] <= legs[0] and garment[1] >= legs[1]
 
 
+@pytest.mark.parametrize(("name", "slug"), BELOW_THE_WAIST)
+def test_hands_stay_in_front_of_skirts_and_dresses(name: str, slug: str) -> None:
+    assert share_covered(name, slug, person_in(name, HANDS)) <= 0.05
+
+
+@pytest.mark.parametrize("slug", ["blue-striped-shirt", "black-hoodie"])
+def test_model_photographed_from_the_waist_up_gets_the_top_on_the_torso(slug: str) -> None:
+    # The body runs off the bottom edge; its light top touches it.
+    half = draw_person(_model("Ava").look).crop((0, 0, WIDTH, 600))
+    result = LocalPreviewBackend().change_clothes(
+        model_image=jpeg_bytes(half), garment_image=garment_jpeg(slug), category="upper_body"
+    )
+    assert result.mask is not None and result.mask.content is not None
+    person = _rgb(normalize_image(jpeg_bytes(half)).content)
+    garment = threshold(largest_difference(_rgb(result.mask.content), person), 40)
+    silhouette = person_silhouette("Ava").crop((0, 0, WIDTH, 600))
+
+    def share(box: Box) -> float:
+        target = region(silhouette, box)
+        return count(ImageChops.darker(garment, target)) / count(target)
+
+    assert share(FACE) <= FACE_COVERED_AT_MOST
+    assert share((TORSO[0], TORSO[1], TORSO[2], 560)) >= TORSO_COVERED_AT_LEAST
+
+
 # -- the cut-out -----------------------------------------------------------------------
 
 
@@ -213,6 +241,39 @@ def test_white_fabric_survives_the_cut_out(slug: str) -> None:
     assert white_kept >= WHITE_KEPT_AT_LEAST * white_inside
     # And the white around the garment is gone: the mask is no larger than the outline.
     assert count(kept) <= count(outline(slug))
+
+
+def naive_border_fill(mask: Image.Image, from_bottom: bool) -> Image.Image:
+    """Pixel by pixel, what ``border_connected`` does run by run."""
+    width, height = mask.size
+    pixels = mask.load()
+    seeds = [(x, 0) for x in range(width)] + [(0, y) for y in range(height)]
+    seeds += [(width - 1, y) for y in range(height)]
+    seeds += [(x, height - 1) for x in range(width)] if from_bottom else []
+    out = Image.new("L", mask.size, 0)
+    filled = out.load()
+    while seeds:
+        x, y = seeds.pop()
+        if 0 <= x < width and 0 <= y < height and pixels[x, y] == 255 and not filled[x, y]:
+            filled[x, y] = 255
+            seeds += [(x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_flood_fill_from_the_border_matches_a_pixel_by_pixel_fill(seed: int) -> None:
+    rng = random.Random(seed)
+    width, height = rng.randint(1, 40), rng.randint(1, 40)
+    share = rng.choice([0.45, 0.6, 0.75])
+    mask = Image.new("L", (width, height))
+    mask.putdata([255 if rng.random() < share else 0 for _ in range(width * height)])
+    if seed % 2:  # stripes make the fill run down columns rather than along rows
+        for x in range(0, width, 3):
+            for y in range(height):
+                mask.putpixel((x, y), 255 if y % 7 == 0 else 0)
+    for from_bottom in (True, False):
+        expected = naive_border_fill(mask, from_bottom)
+        assert border_connected(mask, from_bottom=from_bottom).tobytes() == expected.tobytes()
 
 
 def test_demo_previews_are_deterministic() -> None:

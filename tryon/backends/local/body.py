@@ -6,7 +6,8 @@ The silhouette is ``cutout.foreground`` of the model photo. Read row by row:
   half as wide again as the head; the chin is where the face has narrowed to the
   neck's width (or, when hair hides the neck, 70% of the way from the top of the
   head to the shoulders);
-- the feet are the bottom, above a floor shadow wider than the legs;
+- the feet are the bottom, above a floor shadow wider than the legs; for a figure
+  cut off by the bottom edge, below the photo, guessed from the head's height;
 - the crotch is the top of the gap between the legs, looked for at full size in the
   middle of the legs; the waistband sits a quarter of the way from there up to the
   shoulders (without a gap, at fixed proportions of shoulders to feet);
@@ -35,6 +36,9 @@ _CROTCH_BETWEEN = (0.3, 0.75)  # shoulders -> feet, where a crotch can be
 _WAIST_FROM_CROTCH = 0.25  # crotch -> shoulders, where the waistband sits
 _WAIST_WITHOUT_CROTCH = 0.37  # shoulders -> feet, the same without a gap between the legs
 _SHADOW_WIDENING = 1.3  # a floor shadow: rows this much wider than the legs
+# Shoulders -> feet, in heights of top of head -> shoulders, for a figure cut off at the
+# bottom: the demo figures are 3.3, adults about 4.5 (the short guess keeps tops short).
+_FEET_IN_HEADS = 3.3
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,14 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
     else:
         chin = top + round(_CHIN_WITHOUT_NECK * (shoulders - top))
     feet = _feet(rows, top + round(0.67 * height), bottom)
+    if bottom >= len(rows) - 2:  # cut off by the bottom edge: the feet are further down
+        feet = max(feet, shoulders + round(_FEET_IN_HEADS * (shoulders - top)))
+
+    def row(y: int) -> list[Run]:
+        return rows[min(y, bottom)]
 
     scale_x, scale_y = found.scale
-    shins = rows[max(shoulders, feet - round(0.15 * (feet - shoulders)))]
+    shins = row(max(shoulders, feet - round(0.15 * (feet - shoulders))))
     legs_centre = (shins[0][0] + shins[-1][1]) / 2 if shins else None
     crotch = _crotch(person, found, legs_centre, (shoulders, feet)) if legs_centre else None
     crotch_row = crotch / scale_y if crotch is not None else 0.0
@@ -107,11 +116,11 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
         return None
     centre = (span[0] + span[1]) / 2
     chest_row = shoulders + round(0.35 * (waist_row - shoulders))
-    torso = _run_at(rows[chest_row], centre) or span
-    hips = _run_at(rows[waist_row], centre) or torso
-    legs = _overlapping(rows[knee_row], hips) or hips
+    torso = _run_at(row(chest_row), centre) or span
+    hips = _run_at(row(waist_row), centre) or torso
+    legs = _overlapping(row(knee_row), hips) or hips
 
-    hanging = _arms(rows, found.mask.size, hips, (shoulders, feet))
+    hanging = _arms(rows, found.mask.size, hips, (shoulders, min(feet, bottom + 1)))
 
     def x(columns: Columns) -> Columns:
         return round(columns[0] * scale_x), round(columns[1] * scale_x)

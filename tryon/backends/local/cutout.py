@@ -1,6 +1,10 @@
 """What stands out from a photo's plain background: the garment, or the person.
 
-Masks are computed on a small copy (``_WORK_SIDE``) for speed, then scaled back.
+The background is the border colour, flood-filled from the edge (``flood``), so what
+the subject encloses stays whatever its colour. A person's silhouette is computed on
+a small copy (``_WORK_SIDE``) for speed, its colour distance shrunk keeping the largest
+value so thin outlines still part a light top from a light backdrop; a garment's, whose
+edge shows in the result, at full size up to ``_CUTOUT_SIDE``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Where on the person photo a garment goes, by category (fractions of the height)."""
+"""Where a garment goes by category, as fractions of the photo's height.
+
+The fallback when the person cannot be measured (``body``), and the region prompt
+mode recolours.
+"""
 
 from __future__ import annotations
 
