@@ -2,10 +2,10 @@
 
 The silhouette is ``cutout.foreground`` of the model photo. Read row by row:
 
-- the head is the top of the silhouette; the shoulders are the first row at least
-  half as wide again as the head; the chin is where the face has narrowed to the
-  neck's width (or, when hair hides the neck, 70% of the way from the top of the
-  head to the shoulders);
+- the head is the top of the silhouette, much narrower than the body below it (or it
+  is no person); the shoulders are the first row at least half as wide again as it;
+  the chin is where the face has narrowed to the neck's width (or, when hair hides
+  the neck, 70% of the way from the top of the head to the shoulders);
 - the feet are the bottom, above a floor shadow wider than the legs; for a figure
   cut off by the bottom edge, below the photo, guessed from the head's height;
 - the crotch is the top of the gap between the legs, looked for at full size in the
@@ -30,6 +30,7 @@ __all__ = ["Body", "measure_body"]
 Columns = tuple[int, int]  # left, right (exclusive), full-size pixels
 
 _SHOULDER_WIDENING = 1.5  # shoulders: the first row this much wider than the head
+_HEAD_AT_MOST = 0.55  # of the widest row below it: a round blob is no person
 _NECK_NARROWING = 0.8  # a neck narrower than this share of the head is looked for
 _CHIN_WITHOUT_NECK = 0.7  # top of head -> shoulders, where the chin is when hair hides it
 _CROTCH_BETWEEN = (0.3, 0.75)  # shoulders -> feet, where a crotch can be
@@ -84,6 +85,8 @@ def measure_body(person: Image.Image, found: Foreground) -> Body | None:
     widest = next(y for y in head_rows if width(y) == head)
     shoulders = next((y for y in range(widest, bottom) if width(y) >= _SHOULDER_WIDENING * head), 0)
     if not top < shoulders < top + 0.5 * height:
+        return None
+    if head > _HEAD_AT_MOST * max(width(y) for y in range(shoulders, bottom + 1)):
         return None
     neck = min(width(y) for y in range(widest, shoulders))
     if neck < _NECK_NARROWING * head:
