@@ -19,6 +19,7 @@ from ..conf import tryon_settings
 from ..exceptions import InvalidImageError
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
+from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
@@ -70,6 +71,19 @@ class TryOnCreateSerializer(serializers.Serializer):
             "does_not_exist": _("This garment does not exist or cannot be tried on."),
             "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
         },
+    )
+    garments = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(
+            queryset=Garment.objects.active(),
+            error_messages={
+                "does_not_exist": _("This garment does not exist or cannot be tried on."),
+                "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
+            },
+        ),
+        required=False,
+        min_length=2,
+        max_length=2,
+        help_text="Complete the look: an upper-body and a lower-body garment, instead of garment.",
     )
     model_photo = ModelPhotoField(required=False, allow_null=True)
     model_image = serializers.FileField(
@@ -128,7 +142,16 @@ class TryOnCreateSerializer(serializers.Serializer):
         garment = attrs.get("garment")
         prompt = (attrs.get("prompt") or "").strip()
         attrs["prompt"] = prompt
-        if garment is None and not prompt:
+        if attrs.get("garments"):
+            if garment is not None or prompt:
+                errors["garments"] = [_("Send garments alone, without garment or prompt.")]
+            else:
+                try:
+                    attrs["garments"] = list(ordered_outfit(attrs["garments"]))
+                except OutfitError as exc:
+                    errors["garments"] = [str(exc)]
+            garment = attrs["garments"][0]  # the parameter checks below apply to both
+        elif garment is None and not prompt:
             errors["garment"] = [_("Choose a garment to try on.")]
         elif garment is not None and prompt:
             errors["prompt"] = [_("Send either a garment or a prompt, not both.")]
@@ -182,6 +205,7 @@ class TryOnSerializer(serializers.ModelSerializer):
     mask_url = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     reused = serializers.SerializerMethodField()
+    garments = serializers.SerializerMethodField()
 
     class Meta:
         model = TryOn
@@ -190,6 +214,7 @@ class TryOnSerializer(serializers.ModelSerializer):
             "url",
             "status",
             "garment",
+            "garments",
             "model_photo",
             "model_image_url",
             "prompt",
@@ -232,6 +257,11 @@ class TryOnSerializer(serializers.ModelSerializer):
         if tryon.status != TryOn.Status.SUCCEEDED:
             return None
         return absolute_file_url(self._request(), tryon.mask_image)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_garments(self, tryon: TryOn) -> list[int]:
+        """Every garment in the picture: two for an outfit (upper body first)."""
+        return [step.garment_id for step in steps_of(tryon) if step.garment_id is not None]
 
     @extend_schema_field(TryOnErrorSerializer(allow_null=True))
     def get_error(self, tryon: TryOn) -> dict[str, Any] | None:
