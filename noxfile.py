@@ -24,7 +24,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 nox.options.reuse_venv = "yes"  # CI's whole run has a time budget: install once, reuse
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "mypy", "docs", "tests"]
+nox.options.sessions = ["lint", "mypy", "docs", "tests", "oscar"]
 
 DJANGO = {"5.2": "Django>=5.2,<6.0", "6": "Django>=6.0,<7.0"}
 
@@ -180,3 +180,17 @@ def tests(session: nox.Session, leg: Leg) -> None:
     # A narrowed run (pytest arguments given) reports without the floor.
     floor = [] if not args else ["--fail-under=0"]
     session.run("python", "-m", "coverage", "report", *floor)
+
+
+@nox.session(python="3.11")
+def oscar(session: nox.Session) -> None:
+    """tryon.contrib.oscar against django-oscar 4.2 (its sandbox-style settings)."""
+    install_wheel(session, "test,backport,oscar", DJANGO["5.2"])
+    make_tests_importable(session)
+    session.env["PYTHONSAFEPATH"] = "1"
+    session.env["TRYON_TEST_WHEEL"] = "1"
+    session.env["DATABASE_URL"] = ""
+    session.run(
+        "python", "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
+        "--ds=tests.oscar.settings", "tests/oscar", *session.posargs,
+    )  # fmt: skip
