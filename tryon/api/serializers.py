@@ -21,6 +21,7 @@ from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
 from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
+from ..photocheck import check_photo, photo_validation_error, photo_warnings
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -90,6 +91,13 @@ class TryOnCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, write_only=True, allow_empty_file=False
     )
     consent = serializers.BooleanField(required=False, default=False, write_only=True)
+    accept_warnings = serializers.BooleanField(
+        required=False,
+        default=True,
+        write_only=True,
+        help_text="False: answer 400 with the photo check's warnings instead of going ahead "
+        "(the widget asks first, then sends true).",
+    )
     prompt = serializers.CharField(
         required=False, allow_blank=True, max_length=PROMPT_MAX_LENGTH, default=""
     )
@@ -172,6 +180,14 @@ class TryOnCreateSerializer(serializers.Serializer):
             errors["consent"] = [_("Please agree to your photo being used to create the try-on.")]
         if errors:
             raise serializers.ValidationError(errors)
+        if has_upload:
+            # Checked last, on a valid request only: never a paid call for a photo that
+            # cannot give a good result.
+            check = check_photo(attrs["model_image"].content)
+            refusal = photo_validation_error(check, accept_warnings=attrs["accept_warnings"])
+            if refusal is not None:
+                raise refusal
+            attrs["photo_warnings"] = photo_warnings(check)
         return attrs
 
     def _prompts_allowed(self) -> bool:
@@ -181,10 +197,16 @@ class TryOnCreateSerializer(serializers.Serializer):
 
 class ModelPhotoSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
+    is_own = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelPhoto
-        fields = ["id", "name", "image_url"]
+        fields = ["id", "name", "image_url", "is_own", "expires_at"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_is_own(self, photo: ModelPhoto) -> bool:
+        """The shopper's own upload (reusable until it expires), not a preset model."""
+        return not photo.is_preset
 
     @extend_schema_field(serializers.URLField())
     def get_image_url(self, photo: ModelPhoto) -> str | None:
