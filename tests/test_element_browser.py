@@ -216,6 +216,9 @@ def test_cookie_session_and_csrf_from_another_origin(page, shop, sites):
     assert page.locator("link[href$='tryon/widget.css']").count() == 1
     [ready] = events(page, "tryon:ready")
     assert ready["garment"]["name"] == "Red T-shirt"
+    assert ready["language"] == "en"
+    [fragment] = [url for _, url, _ in page.api_requests if "/widget/" in url]
+    assert fragment.endswith("/widget/?lang=en")  # the page's <html lang>
 
     dialog = run_preset_tryon(page, shop)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -247,6 +250,11 @@ def test_token_auth_from_another_site_sends_no_cookie_and_needs_no_csrf(page, sh
         assert "cookie" not in headers
     assert events(page, "tryon:result")[0]["status"] == "succeeded"
     assert page.console_errors == []
+
+    # A single-page app switches the garment: the element reloads; none is active here.
+    page.locator("tryon-widget").evaluate("el => el.setAttribute('garment', '999999')")
+    page.get_by_role("button", name="Try it on").wait_for(state="detached")
+    assert events(page, "tryon:error")[-1]["status"] == 404
 
 
 def test_an_origin_the_shop_does_not_allow_gets_a_clear_message(page, shop, sites):

@@ -80,11 +80,11 @@
     }
 
     connectedCallback() {
-      if (!this.loadedFor) this.refresh();
+      if (!this.loaded) this.refresh();
     }
 
     attributeChangedCallback(name, previous, value) {
-      if (this.isConnected && this.loadedFor && previous !== value) this.refresh();
+      if (this.isConnected && this.loaded && previous !== value) this.refresh();
     }
 
     get apiBase() {
@@ -120,31 +120,34 @@
       var self = this, generation = ++this.generation, garment = this.getAttribute("garment");
       var url = new URL("api/garments/" + encodeURIComponent(garment || "") + "/widget/", this.apiBase);
       if (this.language) url.searchParams.set("lang", this.language);
-      this.loadedFor = url.href;
+      this.loaded = true;
       if (!garment) return this.fail(url.href, 0, "the garment attribute is missing");
       this.setAttribute("aria-busy", "true");
+      function current() { return generation === self.generation; }
       this.send(url.href, { method: "GET", headers: { Accept: "application/json" } })
         .then(function (response) {
-          if (generation !== self.generation) return null;
+          if (!current()) return null;
           if (!response.ok) return self.fail(url.href, response.status, "the API answered " + response.status);
           return response.json().then(function (data) {
-            return self.mount(data, response.url || url.href, generation);
+            return self.mount(data, response.url || url.href, current);
           });
-        })
-        .catch(function (error) {
-          if (generation !== self.generation) return;
+        }, function (error) { // fetch itself failed: the browser says no more than that
+          if (!current()) return;
           self.fail(url.href, 0, "network error, or a CORS refusal: is this page's origin (" +
             window.location.origin + ") in the API's CORS_ALLOWED_ORIGINS, with " +
             "CORS_ALLOW_CREDENTIALS = True? (" + error + ")");
+        })
+        .catch(function (error) { // not the widget's JSON, an asset that did not load, …
+          if (current()) self.fail(url.href, 0, String(error));
         });
     }
 
-    mount(data, base, generation) {
+    mount(data, base, current) {
       var self = this, template = document.createElement("template");
       template.innerHTML = htmlPolicy ? htmlPolicy.createHTML(data.html) : data.html;
       absolutize(template.content, base); // in the inert template: nothing loads from the page's origin
       return Promise.all([loadStyle(data.assets.css), loadScript(data.assets.js)]).then(function () {
-        if (generation !== self.generation) return;
+        if (!current()) return;
         self.replaceChildren(template.content);
         self.removeAttribute("aria-busy");
         var root = self.querySelector("[data-tryon-widget]");
