@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import URLPattern, include, path, reverse
 
 from .. import __version__
-from . import files, share, views
+from . import files, fragment, share, views
 from .schema import HAS_SPECTACULAR
 
 api_patterns: list[URLPattern] = [
@@ -26,6 +26,15 @@ api_patterns: list[URLPattern] = [
         views.GarmentPreviewsView.as_view(),
         name="garment-previews",
     ),
+]
+# For the <tryon-widget> element; left out of the schema, which documents the REST resources.
+element_patterns: list[URLPattern] = [
+    path(
+        "api/garments/<int:pk>/widget/",
+        fragment.WidgetFragmentView.as_view(),
+        name="garment-widget",
+    ),
+    path("api/csrf/", fragment.CsrfTokenView.as_view(), name="csrf"),
 ]
 file_patterns: list[URLPattern] = [
     path("files/<str:token>/", files.private_file, name="private-file"),
@@ -57,6 +66,6 @@ def schema_view() -> Any:
     return TryOnSchemaView.as_view()
 
 
-urlpatterns: list[URLPattern] = [*api_patterns, *file_patterns]
+urlpatterns: list[URLPattern] = [*api_patterns, *element_patterns, *file_patterns]
 if HAS_SPECTACULAR:
     urlpatterns.append(path("api/schema/", schema_view(), name="schema"))
