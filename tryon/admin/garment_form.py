@@ -18,7 +18,8 @@ def linked_product(garment: Garment) -> Model | None:
     """The product ``garment`` links to, or None (no link, or its row is gone)."""
     if not garment.content_type_id or not garment.object_id:
         return None
-    model = garment.content_type.model_class()
+    content_type = garment.content_type
+    model = content_type.model_class() if content_type is not None else None
     return find_product(model, garment.object_id) if model is not None else None
 
 
@@ -27,7 +28,7 @@ class GarmentAdminForm(forms.ModelForm[Garment]):
         label=_("Product"),
         required=False,
         help_text=_(
-            "Type to search the shop's products (the models of TRYON['PRODUCT_MODELS']). "
+            "Type a few letters of the product's name to search the shop's products. "
             "Empty: a garment of no product."
         ),
     )

@@ -39,7 +39,7 @@ class GarmentInline(PreviewSummaryMixin, GenericTabularInline):
     readonly_fields = ["preview_overview"]
 
     def formfield_for_dbfield(
-        self, db_field: Field[Any, Any], request: HttpRequest | None, **kwargs: Any
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         if db_field.name == "image":
             kwargs["widget"] = PictureInput(size=INLINE_SIZE)
@@ -101,7 +101,7 @@ class GarmentAdmin(PreviewSummaryMixin, admin.ModelAdmin):
         return "—" if product is None else admin_link(self, product, str(product))
 
     def formfield_for_dbfield(
-        self, db_field: Field[Any, Any], request: HttpRequest | None, **kwargs: Any
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         if db_field.name == "image":
             kwargs["widget"] = PictureInput(size=PREVIEW_SIZE)

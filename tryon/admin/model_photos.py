@@ -69,7 +69,7 @@ class ModelPhotoAdmin(admin.ModelAdmin):
         return thumbnail(obj.image)
 
     def formfield_for_dbfield(
-        self, db_field: Field[Any, Any], request: HttpRequest | None, **kwargs: Any
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         if db_field.name == "image":
             kwargs["widget"] = PictureInput(size=PREVIEW_SIZE)

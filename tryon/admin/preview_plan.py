@@ -48,7 +48,7 @@ class GarmentPlan:
         reasons = {reason for _model, reason in self.skipped}
         if self.has_work or len(reasons) != 1:
             return ""
-        return _("%(reason)s, on every chosen preset model") % {"reason": reasons.pop()}
+        return _("every chosen preset model: %(reason)s") % {"reason": reasons.pop()}
 
 
 @dataclass

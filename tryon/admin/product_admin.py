@@ -34,7 +34,8 @@ def add_tryon_tools(model_admin: admin.ModelAdmin[Any], *, actions: bool = True)
     """Give ``model_admin`` (an instance) the garments inline and the preview actions."""
     inlines = list(model_admin.inlines or [])
     if not any(issubclass(inline, GarmentInline) for inline in inlines):
-        model_admin.inlines = [*inlines, GarmentInline]
+        # On the instance, not its class: a class may serve other admin sites too.
+        model_admin.inlines = [*inlines, GarmentInline]  # type: ignore[misc]
     # ``actions = None`` is how an admin says "no actions at all": respect it.
     if actions and model_admin.actions is not None:
         current = list(model_admin.actions)

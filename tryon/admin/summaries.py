@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Prefetch, QuerySet
@@ -46,7 +47,7 @@ def preview_queryset() -> QuerySet[TryOn]:
     )
 
 
-def prefetch_previews() -> Prefetch[TryOn]:
+def prefetch_previews() -> Prefetch[Any]:
     """For a garment queryset: each garment's previews, in one query per page."""
     return Prefetch("tryons", queryset=preview_queryset(), to_attr=PREFETCHED)
 

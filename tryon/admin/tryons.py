@@ -78,7 +78,7 @@ class TryOnAdmin(admin.ModelAdmin):
         return thumbnail(obj.result_image)
 
     def formfield_for_dbfield(
-        self, db_field: Field[Any, Any], request: HttpRequest | None, **kwargs: Any
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         # The result and the mask shown in their own rows, not in a second "Result:" row.
         if db_field.name in ("result_image", "mask_image"):

@@ -72,6 +72,7 @@ class Command(BaseCommand):
                     num_inference_steps=options["num_inference_steps"],
                 )
             else:
+                assert garment is not None
                 result = backend.change_clothes(
                     model_image=model,
                     garment_image=garment,
