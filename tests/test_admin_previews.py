@@ -211,3 +211,28 @@ def test_a_shoppers_result_on_a_preset_is_reused_for_the_preview(admin_client, t
     assert preview.result_image.name == shopper.result_image.name
     page = admin_client.get(reverse("previews_admin:tryon_garment_change", args=[garment.pk]))
     assert "Succeeded: 1" in page.content.decode()
+
+
+def test_each_picture_has_one_row_and_model_photos_show_their_id(admin_client):
+    ava = make_model_photo("Ava")
+    garment = garment_of(None, "Tee", (10, 10, 200))
+    result = row(garment, ava, TryOnStatus.SUCCEEDED)
+    with override_settings(ROOT_URLCONF="tests.urls"):  # the default admin site
+        pages = {
+            "Image": [
+                admin_client.get(reverse("admin:tryon_garment_change", args=[garment.pk])),
+                admin_client.get(reverse("admin:tryon_modelphoto_change", args=[ava.pk])),
+            ],
+            "Result": [admin_client.get(reverse("admin:tryon_tryon_change", args=[result.pk]))],
+        }
+        photos = admin_client.get(reverse("admin:tryon_modelphoto_changelist")).content.decode()
+    for label, responses in pages.items():
+        for response in responses:
+            html = response.content.decode()
+            assert len(re.findall(rf"<label[^>]*>{label}:</label>", html)) == 1
+            assert 'class="tryon-picture-input"' in html
+    garment_page = pages["Image"][0].content.decode()
+    field = garment_page.split('class="tryon-picture-input"')[1].split("</div>")[0]
+    assert garment.image.url in field and "<img" in field  # the thumbnail sits in the row
+    assert str(ava.pk) in photos
+    assert str(ava.pk) in pages["Image"][1].content.decode()
