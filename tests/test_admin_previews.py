@@ -229,10 +229,30 @@ def test_each_picture_has_one_row_and_model_photos_show_their_id(admin_client):
     for label, responses in pages.items():
         for response in responses:
             html = response.content.decode()
-            assert len(re.findall(rf"<label[^>]*>{label}:</label>", html)) == 1
+            # A <legend> on Django 6, whose file inputs sit in a fieldset.
+            assert len(re.findall(rf"<(?:label|legend)[^>]*>{label}:</", html)) == 1
             assert 'class="tryon-picture-input"' in html
     garment_page = pages["Image"][0].content.decode()
     field = garment_page.split('class="tryon-picture-input"')[1].split("</div>")[0]
     assert garment.image.url in field and "<img" in field  # the thumbnail sits in the row
     assert str(ava.pk) in photos
     assert str(ava.pk) in pages["Image"][1].content.decode()
+
+
+def test_a_new_product_and_its_garment_are_saved_together(admin_client):
+    prefix = "tryon-garment-content_type-object_id"
+    response = admin_client.post(
+        reverse("previews_admin:shop_product_add"),
+        {
+            "name": "Scarf",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-0-name": "Scarf",
+            f"{prefix}-0-image": ContentFile(images.garment_photo(), name="scarf.png"),
+            f"{prefix}-0-category": "upper_body",
+            f"{prefix}-0-is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    garment = Garment.objects.get()
+    assert garment.product == Product.objects.get(name="Scarf")
