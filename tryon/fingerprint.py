@@ -41,6 +41,16 @@ def prepared_image(obj: Garment | ModelPhoto) -> bytes:
     return normalised.content
 
 
+def model_input(tryon: TryOn) -> bytes:
+    """The picture sent as ``modelImg``: the model photo, or for an outfit's second step
+    the first step's result (normalised like any input)."""
+    previous = tryon.after
+    if previous is None:
+        return prepared_image(tryon.model_photo)
+    with previous.result_image.open("rb") as handle:
+        return normalize_image(handle.read()).content
+
+
 def image_hash(obj: Garment | ModelPhoto) -> str:
     if obj.image_hash and obj.image_hash_name == obj.image.name:
         return obj.image_hash
@@ -65,6 +75,14 @@ def compute_fingerprint(tryon: TryOn) -> str:
         "max_side": tryon_settings.MAX_IMAGE_SIDE,
         "model": image_hash(tryon.model_photo),
     }
+    if tryon.after_id is not None:
+        # The second step of an outfit dresses the first step's picture: the same first
+        # step (same fingerprint) makes the same picture, so the two steps dedup apart.
+        previous = tryon.after
+        assert previous is not None
+        if not previous.fingerprint:
+            return ""
+        parts["model"] = f"after:{previous.fingerprint}"
     if not tryon.model_photo.is_preset:
         # A shopper's upload is reused only for that shopper: shared across shoppers, a
         # reuse would tell one that another tried this garment on this very photo, and

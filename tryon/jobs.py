@@ -29,7 +29,7 @@ from .exceptions import (
     TryOnError,
 )
 from .files import delete_unreferenced_files
-from .fingerprint import compute_fingerprint, prepared_image
+from .fingerprint import compute_fingerprint, model_input, prepared_image
 from .images import probe_image
 from .limits import check_paid_call_allowed, record_paid_calls
 from .models import TryOn, TryOnStatus
@@ -74,10 +74,14 @@ class _Made:
 
 def run_job(tryon_id: str) -> JobOutcome:
     """Run the job for ``tryon_id``; ``tryon.tasks.execute_tryon`` queues what it returns."""
+    if _previous_step_unfinished(tryon_id):
+        # An outfit's second step runs once the first has its picture; ``tryon.outfits``
+        # queues it then (or fails it with the first step).
+        return JobOutcome(TryOnStatus.PENDING)
     for _round in range(_MAX_HANDOFF_ROUNDS):
         if not state.take(tryon_id):
             return JobOutcome(_status_of(tryon_id))
-        tryon = TryOn.objects.select_related("garment", "model_photo").get(pk=tryon_id)
+        tryon = TryOn.objects.select_related("garment", "model_photo", "after").get(pk=tryon_id)
         try:
             outcome = _run_taken(tryon)
         except Exception as exc:  # never leave a row running, whatever broke
@@ -90,6 +94,11 @@ def run_job(tryon_id: str) -> JobOutcome:
         if claims.exists(tryon.fingerprint):
             return JobOutcome(TryOnStatus.PENDING)
     return JobOutcome(_status_of(tryon_id))
+
+
+def _previous_step_unfinished(tryon_id: Any) -> bool:
+    previous = TryOn.objects.filter(pk=tryon_id).values_list("after__status", flat=True).first()
+    return previous is not None and previous != TryOnStatus.SUCCEEDED
 
 
 def _status_of(tryon_id: Any) -> str:
@@ -233,7 +242,7 @@ def _generate_with(tryon: TryOn, backend: BaseBackend) -> Failure | None:
 
 def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendResult:
     backend = backend or get_backend()
-    model_bytes = prepared_image(tryon.model_photo)
+    model_bytes = model_input(tryon)
     if tryon.garment is not None:
         return backend.change_clothes(
             model_image=model_bytes,

@@ -239,6 +239,16 @@ class TryOn(models.Model):
         related_name="+",
         verbose_name=_("reused result of"),
     )
+    # Complete the look: this step dresses the result of ``after`` (an upper-body garment
+    # first, then the lower-body one), instead of the model photo itself.
+    after = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="next_steps",
+        verbose_name=_("dresses the result of"),
+    )
     provider_calls = models.PositiveIntegerField(
         _("paid provider calls"), default=0, help_text=_("Every attempt sent to the provider.")
     )

@@ -16,6 +16,11 @@ api_patterns: list[URLPattern] = [
     path("api/tryons/<uuid:pk>/", views.TryOnDetailView.as_view(), name="tryon-detail"),
     path("api/model-photos/", views.ModelPhotoListView.as_view(), name="model-photo-list"),
     path(
+        "api/model-photos/<uuid:pk>/",
+        views.OwnModelPhotoView.as_view(),
+        name="model-photo-detail",
+    ),
+    path(
         "api/garments/<int:pk>/previews/",
         views.GarmentPreviewsView.as_view(),
         name="garment-previews",

@@ -8,16 +8,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Garment, ModelPhoto, TryOn
+from ..models import Garment, TryOn
 from ..previews import garment_previews
-from ..privacy import delete_tryon
+from ..privacy import delete_photos, delete_tryon
 from .create import DailyCapReached, create_tryon
-from .ownership import visible_tryons
+from .ownership import usable_model_photos, visible_tryons
 from .permissions import CsrfProtected, ShopperAllowed
 from .schema import extend_schema, view_schema
 from .serializers import (
@@ -72,6 +73,8 @@ class TryOnCreateView(_TryOnAPIView):
             raise TryOnUnavailable(str(exc.user_message), exc.retry_after) from exc
         tryon.refresh_from_db()  # an inline task backend may have finished it already
         data = TryOnSerializer(tryon, context={"request": request}).data
+        if serializer.validated_data.get("photo_warnings"):
+            data["photo_warnings"] = serializer.validated_data["photo_warnings"]
         location = request.build_absolute_uri(
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
@@ -99,14 +102,30 @@ class TryOnDetailView(_TryOnAPIView):
 
 
 class ModelPhotoListView(_TryOnAPIView):
-    """``GET api/model-photos/``: the active preset models (never a shopper's upload)."""
+    """``GET api/model-photos/``: the active preset models, then the shopper's own photos
+    still within their retention time (one upload serves the whole visit)."""
 
     permission_classes: list[Any] = []
 
     @extend_schema(responses={200: ModelPhotoSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        photos = ModelPhoto.objects.presets()
+        photos = usable_model_photos(request).order_by("-is_preset", "name", "-created_at")
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
+
+
+class OwnModelPhotoView(_TryOnAPIView):
+    """``DELETE api/model-photos/<id>/``: the shopper removes their own photo, with every
+    try-on and file made from it. Presets and other shoppers' photos answer 404."""
+
+    permission_classes = [ShopperAllowed, CsrfProtected]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: Any) -> Response:
+        photo = usable_model_photos(request).filter(pk=pk, is_preset=False).first()
+        if photo is None:
+            raise NotFound()
+        delete_photos([photo])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GarmentPreviewsView(_TryOnAPIView):
