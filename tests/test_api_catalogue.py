@@ -105,6 +105,7 @@ def test_openapi_schema_documents_the_endpoints_under_the_host_prefix():
     assert set(schema["paths"]) == {
         "/tryon/api/tryons/",
         "/tryon/api/tryons/{id}/",
+        "/tryon/api/tryons/{id}/share/",
         "/tryon/api/model-photos/",
         "/tryon/api/model-photos/{id}/",
         "/tryon/api/garments/{id}/previews/",

@@ -249,6 +249,10 @@ class TryOn(models.Model):
         related_name="next_steps",
         verbose_name=_("dresses the result of"),
     )
+    # Set while the shopper shares the result: the link shows the result and nothing else.
+    share_token = models.CharField(
+        _("share link token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     provider_calls = models.PositiveIntegerField(
         _("paid provider calls"), default=0, help_text=_("Every attempt sent to the provider.")
     )

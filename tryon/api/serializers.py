@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,6 +23,7 @@ from ..models import Garment, ModelPhoto, TryOn
 from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from ..photocheck import check_photo, photo_validation_error, photo_warnings
+from ..sharing import share_path
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -228,6 +230,7 @@ class TryOnSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     reused = serializers.SerializerMethodField()
     garments = serializers.SerializerMethodField()
+    share_url = serializers.SerializerMethodField()
 
     class Meta:
         model = TryOn
@@ -245,6 +248,7 @@ class TryOnSerializer(serializers.ModelSerializer):
             "mask_url",
             "is_preview",
             "reused",
+            "share_url",
             "error",
             "created_at",
             "started_at",
@@ -258,8 +262,6 @@ class TryOnSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, tryon: TryOn) -> str:
-        from django.urls import reverse
-
         path = reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         request = self._request()
         return request.build_absolute_uri(path) if request is not None else path
@@ -279,6 +281,13 @@ class TryOnSerializer(serializers.ModelSerializer):
         if tryon.status != TryOn.Status.SUCCEEDED:
             return None
         return absolute_file_url(self._request(), tryon.mask_image)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_share_url(self, tryon: TryOn) -> str | None:
+        """The share link while the shopper shares this result (it shows nothing else)."""
+        path = share_path(tryon)
+        request = self._request()
+        return request.build_absolute_uri(path) if request and path else path
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_garments(self, tryon: TryOn) -> list[int]:

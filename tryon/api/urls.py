@@ -8,12 +8,13 @@ from typing import Any
 from django.urls import URLPattern, include, path, reverse
 
 from .. import __version__
-from . import files, views
+from . import files, share, views
 from .schema import HAS_SPECTACULAR
 
 api_patterns: list[URLPattern] = [
     path("api/tryons/", views.TryOnCreateView.as_view(), name="tryon-list"),
     path("api/tryons/<uuid:pk>/", views.TryOnDetailView.as_view(), name="tryon-detail"),
+    path("api/tryons/<uuid:pk>/share/", share.TryOnShareView.as_view(), name="tryon-share"),
     path("api/model-photos/", views.ModelPhotoListView.as_view(), name="model-photo-list"),
     path(
         "api/model-photos/<uuid:pk>/",
@@ -28,6 +29,8 @@ api_patterns: list[URLPattern] = [
 ]
 file_patterns: list[URLPattern] = [
     path("files/<str:token>/", files.private_file, name="private-file"),
+    path("share/<str:token>/", share.share_page, name="share-page"),
+    path("share/<str:token>/image/", share.share_image, name="share-image"),
 ]
 
 
