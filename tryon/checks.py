@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from difflib import get_close_matches
 from importlib.util import find_spec
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +29,7 @@ from .backends.base import (
 )
 from .backends.urls import redact_url
 from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, tryon_settings
+from .products import unknown_labels
 from .storage import private_storage
 
 _POSITIVE_NUMBERS = (
@@ -64,6 +67,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     messages += _check_storage()
     messages += _check_tasks()
     messages += _check_numbers(lambda key: getattr(tryon_settings, key))
+    messages += _check_product_models()
     if not messages:
         messages += _check_recovery_timing()
     return messages
@@ -87,6 +91,32 @@ def _check_recovery_timing() -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def _check_product_models() -> list[checks.CheckMessage]:
+    value = tryon_settings.PRODUCT_MODELS
+    if value and not isinstance(value, list | tuple):
+        return [
+            checks.Error(
+                f"TRYON['PRODUCT_MODELS'] must be a list of model labels, not {value!r}.",
+                hint='For example ["shop.Product"].',
+                id="tryon.E014",
+            )
+        ]
+    installed = [model._meta.label for model in apps.get_models()]
+    messages: list[checks.CheckMessage] = []
+    for label in unknown_labels():
+        close = get_close_matches(label, installed, n=1)
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        messages.append(
+            checks.Error(
+                f"TRYON['PRODUCT_MODELS'] names {label!r}, which is not an installed model.",
+                hint=hint + 'Use "app_label.ModelName" labels, e.g. "shop.Product" '
+                '(an Oscar shop: "catalogue.Product").',
+                id="tryon.E014",
+            )
+        )
+    return messages
 
 
 def _check_backend() -> list[checks.CheckMessage]:

@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "PROVIDER_SLOT_LEASE": None,
     "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
     "PHOTO_CHECKS": {},  # check code -> bool; missing codes are on (tryon.photocheck)
+    # Model labels ("shop.Product") a garment may link to; empty: any model of the shop
+    # (not Django's, tryon's or the task queue's own tables). See tryon.products.
+    "PRODUCT_MODELS": [],
 }
 
 ENVIRONMENT_FALLBACKS = {
@@ -87,7 +90,9 @@ class TryOnSettings:
             return DEFAULT_API_BASE_URL
         default = DEFAULTS[name]
         # A copy: a caller that edits what it got must not change the default for everyone.
-        return dict(default) if isinstance(default, dict) else default
+        if isinstance(default, dict):
+            return dict(default)
+        return list(default) if isinstance(default, list) else default
 
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._user_settings()) - set(DEFAULTS))

@@ -8,10 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .products import link_problem
 from .storage import configured_storage, private_folder, upload_path
 
 
@@ -86,6 +88,14 @@ class Garment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # Not tied to a field: forms that set the link themselves (the Oscar dashboard's)
+        # have no content_type field to hang the message on.
+        problem = link_problem(self.content_type if self.content_type_id else None, self.object_id)
+        if problem:
+            raise ValidationError(problem, code="product")
 
 
 class ModelPhotoQuerySet(models.QuerySet["ModelPhoto"]):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from ...backends import BackendResult, get_backend
 from ...exceptions import DownloadError, ProviderError, TryOnError
 from ...models import Category
 from ._inputs import image_argument
+from ._output import OUTPUT_FORMATS, convert, output_format, write_atomically
 
 
 class Command(BaseCommand):
@@ -37,8 +36,13 @@ class Command(BaseCommand):
             default="file",
             help="send local files as multipart file parts (default) or as data URIs",
         )
-        parser.add_argument("--mask-out", help="also write the mask image here")
-        parser.add_argument("--out", required=True, help="where to write the result")
+        suffixes = "/".join(OUTPUT_FORMATS)
+        parser.add_argument(
+            "--mask-out", help=f"also write the mask image here ({suffixes}: its format)"
+        )
+        parser.add_argument(
+            "--out", required=True, help=f"where to write the result ({suffixes}: its format)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         prompt_mode = options["prompt"] is not None
@@ -46,12 +50,16 @@ class Command(BaseCommand):
             raise CommandError("Give either --garment (with --category) or --prompt, not both.")
         if not prompt_mode and not options["category"]:
             raise CommandError("--category is required with --garment.")
-        out = Path(options["out"])
-        if not out.parent.is_dir():
-            raise CommandError(f"--out: directory {out.parent} does not exist")
-
         inline = options["inline"]
         model = image_argument(options["model"], "--model", inline=inline)
+        garment = (
+            None if prompt_mode else image_argument(options["garment"], "--garment", inline=inline)
+        )
+        # Refused before any (paid) call: a file of the wrong format, or none at all.
+        out = Path(options["out"])
+        out_format = output_format(out, "--out")
+        mask_out = Path(options["mask_out"]) if options["mask_out"] else None
+        mask_format = output_format(mask_out, "--mask-out") if mask_out else ""
         try:
             backend = get_backend()
             if prompt_mode:
@@ -64,15 +72,16 @@ class Command(BaseCommand):
                     num_inference_steps=options["num_inference_steps"],
                 )
             else:
+                assert garment is not None
                 result = backend.change_clothes(
                     model_image=model,
-                    garment_image=image_argument(options["garment"], "--garment", inline=inline),
+                    garment_image=garment,
                     category=options["category"],
                     description=options["description"],
                 )
-            _write(out, _content(backend, result.image))
-            if options["mask_out"] and result.mask is not None:
-                _write(Path(options["mask_out"]), _content(backend, result.mask))
+            write_atomically(out, convert(_content(backend, result.image), out_format))
+            if mask_out is not None and result.mask is not None:
+                write_atomically(mask_out, convert(_content(backend, result.mask), mask_format))
         except ProviderError as exc:
             raise CommandError(exc.describe()) from exc
         except DownloadError as exc:
@@ -95,15 +104,3 @@ class Command(BaseCommand):
 
 def _content(backend: Any, image: Any) -> bytes:
     return image.content if image.content is not None else backend.download(image.url)
-
-
-def _write(path: Path, content: bytes) -> None:
-    # Write beside the target and rename, so a failure never leaves half a file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tryon-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
