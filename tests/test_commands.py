@@ -311,3 +311,32 @@ def test_a_suffix_that_cannot_be_written_is_refused_before_any_call(
     assert ".jpg, .jpeg, .png, .webp" in message
     assert fake.calls() == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["person.jpg", "shirt.png"]
+
+
+def test_lower_garment_completes_the_look_with_two_chained_calls(fake, photos, tmp_path):
+    model, garment = photos
+    jeans = tmp_path / "jeans.png"
+    jeans.write_bytes(images.garment_photo("lower_body"))
+    target = tmp_path / "outfit.png"
+    run(
+        "--model", str(model), "--garment", str(garment), "--category", "upper_body",
+        "--lower-garment", str(jeans), "--lower-description", "Blue jeans", "--out", str(target),
+    )  # fmt: skip
+    first, second = fake.calls()
+    assert first.fields["category"] == "upper_body"
+    assert second.fields == {"category": "lower_body", "garmentDesc": "Blue jeans"}
+    # The second call dresses the first call's picture (the fake's first result).
+    sent = second.files["modelImg"].content
+    assert sent != first.files["modelImg"].content
+    assert sent in list(fake.results.values())
+    assert Image.open(target).format == "PNG"
+
+
+def test_lower_garment_needs_an_upper_body_garment(fake, photos, tmp_path):
+    model, garment = photos
+    with pytest.raises(CommandError, match="completes an upper-body"):
+        run(
+            "--model", str(model), "--garment", str(garment), "--category", "dresses",
+            "--lower-garment", str(garment), "--out", str(tmp_path / "x.jpg"),
+        )  # fmt: skip
+    assert fake.calls() == []

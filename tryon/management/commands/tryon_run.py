@@ -17,7 +17,9 @@ from ._output import OUTPUT_FORMATS, convert, output_format, write_atomically
 class Command(BaseCommand):
     help = (
         "Run one try-on through TRYON['BACKEND'] and write the picture to --out. "
-        "Garment mode: --model --garment --category. Prompt mode: --model --prompt."
+        "Garment mode: --model --garment --category. Prompt mode: --model --prompt. "
+        "Complete the look: also --lower-garment (the first garment then upper_body): two "
+        "chained calls, the second dressing the first one's picture."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--garment", help="garment photo: path, URL or data URI")
         parser.add_argument("--category", choices=[c.value for c in Category])
         parser.add_argument("--description", default="", help="English garment description")
+        parser.add_argument(
+            "--lower-garment",
+            help="complete the look: a lower-body garment put on the first call's picture",
+        )
+        parser.add_argument("--lower-description", default="", help="its English description")
         parser.add_argument("--prompt", help="English instruction (prompt mode)")
         parser.add_argument("--seed", type=int)
         parser.add_argument("--randomize-seed", action="store_true")
@@ -50,6 +57,12 @@ class Command(BaseCommand):
             raise CommandError("Give either --garment (with --category) or --prompt, not both.")
         if not prompt_mode and not options["category"]:
             raise CommandError("--category is required with --garment.")
+        outfit = options["lower_garment"] is not None
+        if outfit and (prompt_mode or options["category"] != Category.UPPER_BODY):
+            raise CommandError(
+                "--lower-garment completes an upper-body --garment (--category upper_body); "
+                "a dress does not combine."
+            )
         inline = options["inline"]
         model = image_argument(options["model"], "--model", inline=inline)
         garment = (
@@ -78,6 +91,14 @@ class Command(BaseCommand):
                     garment_image=garment,
                     category=options["category"],
                     description=options["description"],
+                )
+            if outfit:  # the second call dresses the first call's picture
+                lower = image_argument(options["lower_garment"], "--lower-garment", inline=inline)
+                result = backend.change_clothes(
+                    model_image=_content(backend, result.image),
+                    garment_image=lower,
+                    category=Category.LOWER_BODY,
+                    description=options["lower_description"],
                 )
             write_atomically(out, convert(_content(backend, result.image), out_format))
             if mask_out is not None and result.mask is not None:
