@@ -9,8 +9,10 @@ from typing import IO
 from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidImageError
-from .decode import bounded_size, decode_bounded
-from .encode import clean_jpeg_size, encode_jpeg
+from .budget import check_decode_cost, decode_slot
+from .decode import bounded_size, decode_bounded, draft_for
+from .encode import encode_jpeg
+from .jpeg import clean_jpeg_size
 from .probe import format_of, is_animated, open_checked, read_limited, setting_or
 
 __all__ = ["NormalizedImage", "image_fingerprint", "normalize_image"]
@@ -64,9 +66,13 @@ def normalize_image(
             )
         if is_animated(img):
             raise InvalidImageError(_("Animated images are not supported."))
-        picture = decode_bounded(img, bounded_size(original_size, max_side))
-        # Encode before the file closes: ``picture`` may still share its pixels.
-        content = encode_jpeg(picture)
+        target = bounded_size(original_size, max_side)
+        box = draft_for(img, target)
+        check_decode_cost(img, original_size, target, data)  # before a pixel is decoded
+        with decode_slot():
+            picture = decode_bounded(img, target, box)
+            # Encode before the file closes: ``picture`` may still share its pixels.
+            content = encode_jpeg(picture)
     return NormalizedImage(
         content=content,
         width=picture.width,
@@ -81,16 +87,20 @@ def normalize_image(
 def _already_normalized(data: bytes, *, max_side: int, min_side: int) -> NormalizedImage | None:
     """``data`` itself, when it is already what normalisation would make of it.
 
-    Re-encoding a clean JPEG would only cost time and quality; it is still decoded in
-    full, so a truncated or corrupt file is refused as usual.
+    Re-encoding a clean JPEG would only cost time and quality. "Clean" is checked on
+    every byte up to the end of the file (``jpeg.clean_jpeg_size``): anything after the
+    end of the image, or any metadata, and the picture is re-encoded instead. It is
+    still decoded in full, so a truncated or corrupt file is refused as usual.
     """
     size = clean_jpeg_size(data)
     if size is None or max(size) > max_side or min(size) < min_side:
         return None
     with open_checked(data) as img:
-        if img.mode != "RGB" or img.size != size:
+        if format_of(img) != "JPEG" or img.mode != "RGB" or img.size != size:
             return None
-        img.load()
+        check_decode_cost(img, size, size, data)
+        with decode_slot():
+            img.load()
     return NormalizedImage(
         content=data,
         width=size[0],
