@@ -20,6 +20,7 @@ from ..exceptions import InvalidImageError
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
+from .fields import StrictIdField
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -62,7 +63,7 @@ class ModelPhotoField(serializers.PrimaryKeyRelatedField):
 
 
 class TryOnCreateSerializer(serializers.Serializer):
-    garment = serializers.PrimaryKeyRelatedField(
+    garment = StrictIdField(
         queryset=Garment.objects.active(),
         required=False,
         allow_null=True,

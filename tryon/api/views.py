@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +17,9 @@ from ..models import Garment, ModelPhoto, TryOn
 from ..previews import garment_previews
 from ..privacy import delete_tryon
 from .create import DailyCapReached, create_tryon
-from .ownership import visible_tryons
+from .errors import check_body_size, exception_handler
+from .ownership import ensure_session, visible_tryons
+from .parsers import PARSER_CLASSES
 from .permissions import CsrfProtected, ShopperAllowed
 from .schema import extend_schema, view_schema
 from .serializers import (
@@ -41,7 +43,20 @@ class TryOnUnavailable(exceptions.APIException):
 
 
 class _TryOnAPIView(APIView):
+    """What every endpoint shares, whatever the host's ``REST_FRAMEWORK`` settings say:
+    JSON in and out, and every refusal answered in JSON."""
+
     schema = view_schema()
+    parser_classes = PARSER_CLASSES
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before authentication and the CSRF check, which may read the body.
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
 
 
 class TryOnCreateView(_TryOnAPIView):
@@ -49,7 +64,6 @@ class TryOnCreateView(_TryOnAPIView):
 
     permission_classes = [ShopperAllowed, CsrfProtected]
     throttle_classes = [ShopperBurstThrottle, ShopperDailyThrottle]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def throttled(self, request: Request, wait: float | None) -> NoReturn:
         raise exceptions.Throttled(
@@ -99,12 +113,17 @@ class TryOnDetailView(_TryOnAPIView):
 
 
 class ModelPhotoListView(_TryOnAPIView):
-    """``GET api/model-photos/``: the active preset models (never a shopper's upload)."""
+    """``GET api/model-photos/``: the active preset models (never a shopper's upload).
+
+    Also starts an anonymous shopper's session, as the widget's page does: a front end
+    of its own calls this before its first upload (see ``ownership.ensure_session``).
+    """
 
     permission_classes: list[Any] = []
 
     @extend_schema(responses={200: ModelPhotoSerializer(many=True)})
     def get(self, request: Request) -> Response:
+        ensure_session(request)
         photos = ModelPhoto.objects.presets()
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
 

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..api.ownership import ensure_session
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
 from ..limits import shopper_cap_reached
@@ -142,6 +143,9 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
     state["count"] += 1
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
+    if request is not None:
+        # The session cookie comes with the page, before any upload (ensure_session).
+        ensure_session(request)
     presets = list(ModelPhoto.objects.presets())
     return render_to_string(
         "tryon/widget.html",
