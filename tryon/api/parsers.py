@@ -25,9 +25,7 @@ class StrictJSONParser(JSONParser):
     """JSON, bounded in size and depth; numbers that overflow reach the fields as they
     are (``1e309`` is ``inf``), where they are refused with a field error."""
 
-    def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         raw = stream.read(MAX_FORM_BYTES + 1) if stream is not None else b""
         if len(raw) > MAX_FORM_BYTES:
             raise RequestTooLarge(MAX_FORM_BYTES)

@@ -144,7 +144,9 @@ class HttpBackend(BaseBackend):
     def result_hosts(self) -> tuple[str, ...]:
         """Hosts results may be downloaded from: the API's own, then ``RESULT_HOSTS``."""
         value = self.option("RESULT_HOSTS") or ()
-        if isinstance(value, str) or not all(isinstance(host, str) for host in value):
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+            isinstance(host, str) for host in value
+        ):
             raise TryOnConfigurationError(
                 f"{self.option_location('RESULT_HOSTS')} must be a list of host names, such "
                 "as ['results.example.com', '.cdn.example.com']."
@@ -157,9 +159,7 @@ class HttpBackend(BaseBackend):
         resolve = self.resolve_addresses
         # An API on a private network (a test fake on loopback, an in-house gateway)
         # may serve its results from there too.
-        check_addresses = self._transport is None and not on_private_network(
-            self.base_url, resolve
-        )
+        check_addresses = self._transport is None and not on_private_network(self.base_url, resolve)
         return DownloadPolicy(self.result_hosts, check_addresses, resolve)
 
     #: What a host name resolves to (a test may replace it: no DNS in tests).

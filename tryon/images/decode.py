@@ -42,7 +42,9 @@ def bounded_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def draft_for(img: Image.Image, target: tuple[int, int]) -> tuple[int, int, int, int] | None:
+def draft_for(
+    img: Image.Image, target: tuple[int, int]
+) -> tuple[float, float, float, float] | None:
     """Ask libjpeg to decode ``img`` at a reduced scale; the box to resize from, if so.
 
     The key speed-up (and memory saving): libjpeg decodes at 1/2, 1/4 or 1/8 scale, as
@@ -60,7 +62,7 @@ def draft_for(img: Image.Image, target: tuple[int, int]) -> tuple[int, int, int,
 
 
 def decode_bounded(
-    img: Image.Image, target: tuple[int, int], box: tuple[int, int, int, int] | None = None
+    img: Image.Image, target: tuple[int, int], box: tuple[float, float, float, float] | None = None
 ) -> Image.Image:
     """Decode ``img`` to an upright RGB picture; ``target`` is its size before rotation.
 

@@ -10,6 +10,7 @@ from ..conf import tryon_settings
 
 __all__ = ["encode_jpeg"]
 
+
 def encode_jpeg(picture: Image.Image, *, quality: int | None = None) -> bytes:
     """``picture`` (RGB or L) as baseline JPEG bytes with no metadata at all."""
     if picture.mode not in ("RGB", "L"):
