@@ -16,8 +16,8 @@ from PIL import Image, ImageFile
 from tests import images as t
 from tests.hostile_corpus import TRAILER_MARKS, TRAILERS, clean_jpeg, clean_jpeg_with_trailer
 from tryon.exceptions import InvalidImageError
-from tryon.images import normalize_image
 from tryon.images import normalize as normalize_module
+from tryon.images import normalize_image
 from tryon.images.budget import bytes_per_pixel, decode_cost
 from tryon.images.decode import bounded_size, draft_for
 from tryon.images.jpeg import buffers_whole_image, clean_jpeg_size

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from rest_framework import serializers
 
-__all__ = ["MAX_ID", "StrictIdField"]
+__all__ = ["MAX_ID", "StrictIdField", "parse_id", "parse_uuid"]
 
 # The largest id a database integer column holds (a larger number is no row's id, and
 # SQLite raises OverflowError for it instead of answering "no such row").
@@ -31,3 +32,19 @@ class StrictIdField(serializers.PrimaryKeyRelatedField):
         if not 0 < value <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(value)
+
+
+def parse_id(value: str) -> int | None:
+    """An id from a URL: ASCII digits naming a possible row, else None."""
+    if not _ASCII_DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    """A UUID from a URL (any of Python's spellings of one), else None."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

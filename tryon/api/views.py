@@ -18,10 +18,11 @@ from ..previews import garment_previews
 from ..privacy import delete_tryon
 from .create import DailyCapReached, create_tryon
 from .errors import check_body_size, exception_handler
+from .fields import parse_id, parse_uuid
 from .ownership import ensure_session, visible_tryons
 from .parsers import PARSER_CLASSES
 from .permissions import CsrfProtected, ShopperAllowed
-from .schema import extend_schema, view_schema
+from .schema import error_responses, extend_schema, path_id, response_headers, view_schema
 from .serializers import (
     ModelPhotoSerializer,
     PreviewSerializer,
@@ -75,7 +76,12 @@ class TryOnCreateView(_TryOnAPIView):
             "multipart/form-data": TryOnCreateSerializer,
             "application/json": TryOnCreateSerializer,
         },
-        responses={201: TryOnSerializer, 202: TryOnSerializer},
+        responses={
+            201: TryOnSerializer,
+            202: TryOnSerializer,
+            **error_responses(400, 403, 413, 415, 429, 503),
+        },
+        parameters=response_headers(location=(201, 202)),
     )
     def post(self, request: Request) -> Response:
         serializer = TryOnCreateSerializer(data=request.data, context={"request": request})
@@ -98,16 +104,21 @@ class TryOnDetailView(_TryOnAPIView):
 
     permission_classes = [ShopperAllowed, CsrfProtected]
 
-    def get_object(self, request: Request, pk: Any) -> TryOn:
-        return get_object_or_404(visible_tryons(request), pk=pk)
+    def get_object(self, request: Request, pk: str) -> TryOn:
+        key = parse_uuid(pk)
+        if key is None:
+            raise exceptions.NotFound()
+        return get_object_or_404(visible_tryons(request), pk=key)
 
-    @extend_schema(responses={200: TryOnSerializer})
-    def get(self, request: Request, pk: Any) -> Response:
+    @extend_schema(
+        responses={200: TryOnSerializer, **error_responses(403, 404)}, parameters=path_id("uuid")
+    )
+    def get(self, request: Request, pk: str) -> Response:
         tryon = self.get_object(request, pk)
         return Response(TryOnSerializer(tryon, context={"request": request}).data)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: Any) -> Response:
+    @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
+    def delete(self, request: Request, pk: str) -> Response:
         delete_tryon(self.get_object(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -133,8 +144,14 @@ class GarmentPreviewsView(_TryOnAPIView):
 
     permission_classes: list[Any] = []
 
-    @extend_schema(responses={200: PreviewSerializer(many=True)})
-    def get(self, request: Request, pk: int) -> Response:
-        garment = get_object_or_404(Garment.objects.active(), pk=pk)
+    @extend_schema(
+        responses={200: PreviewSerializer(many=True), **error_responses(404)},
+        parameters=path_id("int"),
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        key = parse_id(pk)
+        if key is None:
+            raise exceptions.NotFound()
+        garment = get_object_or_404(Garment.objects.active(), pk=key)
         previews = garment_previews(garment)
         return Response(PreviewSerializer(previews, many=True, context={"request": request}).data)
