@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
 from PIL import Image, ImageFile
 
 from tests import images as t
@@ -20,6 +21,7 @@ from tryon.images import normalize as normalize_module
 from tryon.images import normalize_image
 from tryon.images.budget import bytes_per_pixel, decode_cost
 from tryon.images.decode import bounded_size, draft_for
+from tryon.images.decoders import run_decoding
 from tryon.images.jpeg import buffers_whole_image, clean_jpeg_size
 from tryon.images.probe import open_checked
 
@@ -258,3 +260,20 @@ def test_decodes_at_once_are_bounded_by_the_setting(monkeypatch: pytest.MonkeyPa
         assert run_together(4, monkeypatch) == 1
     with tryon_settings(MAX_CONCURRENT_DECODES=None):
         assert run_together(4, monkeypatch) > 1
+
+
+def test_decodes_run_in_the_decode_threads_in_the_callers_language() -> None:
+    def where() -> tuple[str, str | None]:
+        return threading.current_thread().name, translation.get_language()
+
+    with translation.override("de"):
+        name, language = run_decoding(where)
+    assert name.startswith("tryon-decode") and language == "de"
+    with tryon_settings(MAX_CONCURRENT_DECODES=None):
+        assert run_decoding(where)[0] == threading.current_thread().name
+
+
+def test_decoding_from_a_decode_thread_does_not_wait_for_itself() -> None:
+    with tryon_settings(MAX_CONCURRENT_DECODES=1):
+        nested = run_decoding(lambda: run_decoding(lambda: threading.current_thread().name))
+    assert nested.startswith("tryon-decode")

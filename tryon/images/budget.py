@@ -1,4 +1,4 @@
-"""How much memory decoding a picture takes, and how many decodes run at once.
+"""How much memory decoding a picture takes: refused before decoding when too much.
 
 A small file can decode to a huge picture: a 95 kB PNG of 7000×7000 16-bit pixels
 takes about 100 MB as decoded, and several times that through naive conversions. So
@@ -10,17 +10,12 @@ only their scaled size counts, except for the coefficient buffers libjpeg keeps 
 full size for progressive files. PNG, WebP and the others cannot be decoded reduced:
 their full size counts.
 
-:func:`decode_slot` bounds the decodes running at once in this process
-(``TRYON['MAX_CONCURRENT_DECODES']``); the others wait their turn. Peak memory is then
-about that many times the budget, however many uploads arrive together.
+How many decodes run at once is ``decoders``' concern.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -36,7 +31,6 @@ __all__ = [
     "bytes_per_pixel",
     "check_decode_cost",
     "decode_cost",
-    "decode_slot",
 ]
 
 # Pillow keeps one byte per pixel for these modes, two for 16-bit greyscale, and four
@@ -66,9 +60,6 @@ _DECODER_BYTES = {"WEBP": 8, "TIFF": 4}
 _SMALL_COPIES = 3
 # libjpeg keeps each DCT coefficient as two bytes, 64 per 8×8 block.
 _COEFFICIENT_BYTES = 2
-
-_slots_lock = threading.Lock()
-_slots: tuple[int, threading.BoundedSemaphore] | None = None
 
 
 def bytes_per_pixel(mode: str) -> int:
@@ -128,27 +119,3 @@ def check_decode_cost(
     limit = tryon_settings.MAX_DECODE_BYTES
     if limit is not None and decode_cost(img, full_size, target, data) > int(limit):
         raise InvalidImageError(_("The image is too large to process."))
-
-
-def _semaphore() -> threading.BoundedSemaphore | None:
-    global _slots
-    size = tryon_settings.MAX_CONCURRENT_DECODES
-    if size is None:
-        return None
-    size = max(1, int(size))
-    with _slots_lock:
-        if _slots is None or _slots[0] != size:
-            # A new size (settings changed): holders of the old slots release those.
-            _slots = (size, threading.BoundedSemaphore(size))
-        return _slots[1]
-
-
-@contextmanager
-def decode_slot() -> Iterator[None]:
-    """Hold one of the process's ``MAX_CONCURRENT_DECODES`` slots (waiting for one)."""
-    slot = _semaphore()
-    if slot is None:
-        yield
-        return
-    with slot:
-        yield

@@ -9,8 +9,9 @@ from typing import IO
 from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidImageError
-from .budget import check_decode_cost, decode_slot
+from .budget import check_decode_cost
 from .decode import bounded_size, decode_bounded, draft_for
+from .decoders import run_decoding
 from .encode import encode_jpeg
 from .jpeg import clean_jpeg_size
 from .probe import format_of, is_animated, open_checked, read_limited, setting_or
@@ -53,6 +54,11 @@ def normalize_image(
     max_side = setting_or(max_side, "MAX_IMAGE_SIDE")
     min_side = setting_or(min_side, "MIN_IMAGE_SIDE")
     data = read_limited(source, setting_or(max_bytes, "MAX_UPLOAD_BYTES"))
+    # Decoded in one of the process's few decode threads (``decoders``).
+    return run_decoding(_normalize, data, max_side, min_side)
+
+
+def _normalize(data: bytes, max_side: int, min_side: int) -> NormalizedImage:
     already = _already_normalized(data, max_side=max_side, min_side=min_side)
     if already is not None:
         return already
@@ -69,10 +75,9 @@ def normalize_image(
         target = bounded_size(original_size, max_side)
         box = draft_for(img, target)
         check_decode_cost(img, original_size, target, data)  # before a pixel is decoded
-        with decode_slot():
-            picture = decode_bounded(img, target, box)
-            # Encode before the file closes: ``picture`` may still share its pixels.
-            content = encode_jpeg(picture)
+        picture = decode_bounded(img, target, box)
+        # Encode before the file closes: ``picture`` may still share its pixels.
+        content = encode_jpeg(picture)
     return NormalizedImage(
         content=content,
         width=picture.width,
@@ -99,8 +104,7 @@ def _already_normalized(data: bytes, *, max_side: int, min_side: int) -> Normali
         if format_of(img) != "JPEG" or img.mode != "RGB" or img.size != size:
             return None
         check_decode_cost(img, size, size, data)
-        with decode_slot():
-            img.load()
+        img.load()
     return NormalizedImage(
         content=data,
         width=size[0],
