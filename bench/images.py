@@ -224,8 +224,12 @@ def run_child(kind: str, path: str) -> dict[str, object]:
     return result
 
 
+def mib(value: object) -> float:
+    return float(str(value))
+
+
 def peak_mib(kind: str, path: str, samples: int) -> float:
-    return median([float(run_child(kind, path)["peak_mib"]) for _ in range(samples)])  # type: ignore[arg-type]
+    return median([mib(run_child(kind, path)["peak_mib"]) for _ in range(samples)])
 
 
 # -- hostile uploads: memory ---------------------------------------------------------------
@@ -243,7 +247,7 @@ def hostile_memory(samples: int) -> None:
             Path(path).write_bytes(data)
             baseline = peak_mib("baseline", path, samples)
             runs = [run_child("upload", path) for _ in range(samples)]
-            peak = median([float(run["peak_mib"]) for run in runs])  # type: ignore[arg-type]
+            peak = median([mib(run["peak_mib"]) for run in runs])
             over = peak - baseline
             estimate = estimated_cost(kind, size) / 2**20
             print(
@@ -268,7 +272,7 @@ def hostile_memory(samples: int) -> None:
             result = run_child("upload8", path)
             print(
                 f"8 POSTs at once of {label}, {len(data) / 1e3:.0f} kB: peak RSS "
-                f"{float(result['peak_mib']):.0f} MiB (process at {float(result['start_mib']):.0f} "  # type: ignore[arg-type]
+                f"{mib(result['peak_mib']):.0f} MiB (process at {mib(result['start_mib']):.0f} "
                 f"MiB before; statuses {result['statuses']}); target <= 1 GB"
             )
 
