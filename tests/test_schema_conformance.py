@@ -10,6 +10,7 @@ real photo, and must then be accepted.
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 import pytest
@@ -21,11 +22,15 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
 from tests import images  # noqa: E402
 from tests.conftest import make_garment, make_model_photo  # noqa: E402
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Hypothesis caches what it learns in ./.hypothesis: keep the checkout clean.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="tryon-hypothesis-"))
 
 SCHEMA_URL = "/tryon/api/schema/"
 CSRF_TOKEN = "SchemathesisCsrfToken0123456789a"  # Django's format: 32 letters and digits
