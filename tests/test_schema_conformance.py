@@ -10,6 +10,8 @@ real photo, and must then be accepted.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from typing import Any
 
@@ -30,7 +32,9 @@ from tests.conftest import make_garment, make_model_photo  # noqa: E402
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Hypothesis caches what it learns in ./.hypothesis: keep the checkout clean.
-set_hypothesis_home_dir(tempfile.mkdtemp(prefix="tryon-hypothesis-"))
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="tryon-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
 SCHEMA_URL = "/tryon/api/schema/"
 CSRF_TOKEN = "SchemathesisCsrfToken0123456789a"  # Django's format: 32 letters and digits
