@@ -37,8 +37,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
     "MIN_IMAGE_SIDE": 256,
     "MAX_UPLOAD_SIDE": 12_000,  # a shopper's upload with a longer side is refused
+    # Estimated peak memory one picture may take to decode and resize (bytes); None: no cap.
+    "MAX_DECODE_BYTES": 128 * 1024 * 1024,
+    "MAX_CONCURRENT_DECODES": 2,  # pictures decoded at once per process; None: no bound
     "MAX_DOWNLOAD_BYTES": 30 * 1024 * 1024,  # a provider result larger than this is refused
     "DOWNLOAD_TIMEOUT": 30,
+    # Hosts provider results may be downloaded from, beside the API's own (".example.com"
+    # also matches its subdomains).
+    "RESULT_HOSTS": ("persistent.changeclothesai.online", "r2.changeclothesai.online"),
     "JPEG_QUALITY": 90,
     "ALLOW_ANONYMOUS": True,
     "SHOPPER_PHOTO_TTL": 24 * 60 * 60,  # seconds a shopper's photo and result are kept

@@ -24,6 +24,7 @@ from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from ..photocheck import check_photo, photo_validation_error, photo_warnings
 from ..sharing import share_path
+from .fields import StrictIdField
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -66,7 +67,7 @@ class ModelPhotoField(serializers.PrimaryKeyRelatedField):
 
 
 class TryOnCreateSerializer(serializers.Serializer):
-    garment = serializers.PrimaryKeyRelatedField(
+    garment = StrictIdField(
         queryset=Garment.objects.active(),
         required=False,
         allow_null=True,
@@ -76,7 +77,7 @@ class TryOnCreateSerializer(serializers.Serializer):
         },
     )
     garments = serializers.ListField(
-        child=serializers.PrimaryKeyRelatedField(
+        child=StrictIdField(
             queryset=Garment.objects.active(),
             error_messages={
                 "does_not_exist": _("This garment does not exist or cannot be tried on."),

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..api.ownership import ensure_session
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
 from ..limits import shopper_cap_reached
@@ -173,6 +174,9 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
     request = context.get("request")
     state = _page_state(context)
     state["count"] += 1
+    if request is not None:
+        # The session cookie comes with the page, before any upload (ensure_session).
+        ensure_session(request)
     return render_widget(
         request,
         garment,
