@@ -44,7 +44,7 @@ class TryOnUnavailable(exceptions.APIException):
         self.wait = wait  # DRF's exception handler turns this into Retry-After
 
 
-class _TryOnAPIView(APIView):
+class TryOnAPIView(APIView):
     """What every endpoint shares, whatever the host's ``REST_FRAMEWORK`` settings say:
     JSON in and out, and every refusal answered in JSON."""
 
@@ -61,7 +61,7 @@ class _TryOnAPIView(APIView):
         super().initial(request, *args, **kwargs)
 
 
-class TryOnCreateView(_TryOnAPIView):
+class TryOnCreateView(TryOnAPIView):
     """``POST api/tryons/``: 202 queued, or 201 answered at once from an identical result."""
 
     permission_classes = [ShopperAllowed, CsrfProtected]
@@ -102,7 +102,7 @@ class TryOnCreateView(_TryOnAPIView):
         return Response(data, status=code, headers={"Location": location})
 
 
-class TryOnDetailView(_TryOnAPIView):
+class TryOnDetailView(TryOnAPIView):
     """``GET`` (poll) and ``DELETE`` one try-on; 404 unless it is the caller's (or staff)."""
 
     permission_classes = [ShopperAllowed, CsrfProtected]
@@ -126,7 +126,7 @@ class TryOnDetailView(_TryOnAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ModelPhotoListView(_TryOnAPIView):
+class ModelPhotoListView(TryOnAPIView):
     """``GET api/model-photos/``: the active preset models, then the shopper's own photos
     still within their retention time (one upload serves the whole visit).
 
@@ -143,7 +143,7 @@ class ModelPhotoListView(_TryOnAPIView):
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
 
 
-class OwnModelPhotoView(_TryOnAPIView):
+class OwnModelPhotoView(TryOnAPIView):
     """``DELETE api/model-photos/<id>/``: the shopper removes their own photo, with every
     try-on and file made from it. Presets and other shoppers' photos answer 404."""
 
@@ -161,7 +161,7 @@ class OwnModelPhotoView(_TryOnAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GarmentPreviewsView(_TryOnAPIView):
+class GarmentPreviewsView(TryOnAPIView):
     """``GET api/garments/<id>/previews/``: the garment on each preset model."""
 
     permission_classes: list[Any] = []
