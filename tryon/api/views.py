@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from ..models import Garment, ModelPhoto, TryOn, TryOnSource
 from ..privacy import delete_tryon
 from .create import DailyCapReached, create_tryon
+from .hints import with_poll_hint
 from .ownership import visible_tryons
 from .permissions import CsrfProtected, ShopperAllowed
 from .schema import extend_schema, view_schema
@@ -75,7 +76,8 @@ class TryOnCreateView(_TryOnAPIView):
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
         code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
-        return Response(data, status=code, headers={"Location": location})
+        response = Response(data, status=code, headers={"Location": location})
+        return with_poll_hint(response, tryon)
 
 
 class TryOnDetailView(_TryOnAPIView):
@@ -89,7 +91,8 @@ class TryOnDetailView(_TryOnAPIView):
     @extend_schema(responses={200: TryOnSerializer})
     def get(self, request: Request, pk: Any) -> Response:
         tryon = self.get_object(request, pk)
-        return Response(TryOnSerializer(tryon, context={"request": request}).data)
+        response = Response(TryOnSerializer(tryon, context={"request": request}).data)
+        return with_poll_hint(response, tryon)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
