@@ -34,14 +34,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import API_KEY, FakeProvider, median, ms  # noqa: E402
-from bench._shop import ServedShop, ShopConfig, load_average, machine_busy  # noqa: E402
+from bench._common import API_KEY, FakeProvider, median, ms
+from bench._shop import ServedShop, ShopConfig, load_average, machine_busy
 
 ENDPOINT = "/api/openapi/change-clothes-ai"
 PRODUCTS = [
@@ -170,11 +170,15 @@ class ShopRecords:
             (tryon_id.replace("-", ""),),
         ).fetchone()
         created, started, finished = (
-            datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc).timestamp()
-            for stamp in stamps
+            datetime.fromisoformat(stamp).replace(tzinfo=UTC).timestamp() for stamp in stamps
         )
-        return {"status": status, "calls": calls, "created": created, "started": started,
-                "finished": finished}
+        return {
+            "status": status,
+            "calls": calls,
+            "created": created,
+            "started": started,
+            "finished": finished,
+        }
 
 
 def bare_call(http: Any, base_url: str, garment: bytes, model: bytes, category: str) -> float:
@@ -189,7 +193,8 @@ def bare_call(http: Any, base_url: str, garment: bytes, model: bytes, category: 
         data={"category": category},
     )
     body = response.json()
-    assert response.status_code == 200 and body["code"] == 200, body
+    assert response.status_code == 200, body
+    assert body["code"] == 200, body
     result = http.get(body["data"]["resultImgUrl"])
     assert result.status_code == 200
     return time.perf_counter() - started
@@ -226,7 +231,8 @@ def browser_try_on(
 
 def breakdown(timings: dict[str, Any], records: ShopRecords) -> dict[str, float]:
     row = records.tryon(timings["id"])
-    assert row["status"] == "succeeded" and row["calls"] == 1, (row, timings["id"])
+    assert row["status"] == "succeeded", (row, timings["id"])
+    assert row["calls"] == 1, (row, timings["id"])
     api = timings["api"]
     last = api[-1]["end"]  # the look that saw "succeeded"
     origin = timings["origin"] / 1000
