@@ -117,8 +117,8 @@ class Sample:
     bare: float  # provider call + download, s
     requests: int  # API requests of the try-on (POST + looks)
     post: float  # click -> POST answered
-    pickup: float  # row created -> job started (worker pick-up)
-    job: float  # job started -> finished (provider call included)
+    pickup: float  # row created -> provider slot taken (worker pick-up, fingerprint)
+    job: float  # slot taken -> finished (provider call, download, store)
     seen: float  # job finished -> the look that saw it answered
     shown: float  # that answer -> picture decoded on screen
 
@@ -312,8 +312,8 @@ def report(latency: float, samples: list[Sample]) -> float:
     )
     for name, label in [
         ("post", "click -> POST answered"),
-        ("pickup", "row created -> worker started the job"),
-        ("job", "job (provider call, download, store)"),
+        ("pickup", "row created -> provider slot taken (pick-up)"),
+        ("job", "slot taken -> finished (call, download, store)"),
         ("seen", "job finished -> the look that saw it answered"),
         ("shown", "that answer -> picture decoded on screen"),
     ]:

@@ -230,9 +230,11 @@ def test_one_real_tryon_stays_within_the_request_bound(browser, shop):
         answers: list[dict[str, Any]] = []
         page.on(
             "response",
-            lambda response: answers.append(dict(response.headers))
-            if "/tryon/api/tryons/" in response.url
-            else None,
+            lambda response: (
+                answers.append(dict(response.headers))
+                if "/tryon/api/tryons/" in response.url
+                else None
+            ),
         )
         page.goto(PRODUCT)
         page.get_by_role("button", name="Try it on").click()

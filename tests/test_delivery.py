@@ -31,8 +31,11 @@ def test_the_first_look_is_aimed_just_after_the_expected_end():
     assert eta.poll_after(0.5, waited=9) == pytest.approx(0.5 + eta.MARGIN)
 
 
-def test_a_long_wait_is_broken_up_so_the_status_stays_fresh():
-    assert eta.poll_after(45.0, waited=0) == eta.MAX_WAIT
+def test_a_long_wait_is_cut_into_even_parts_so_the_status_stays_fresh():
+    assert eta.poll_after(40.0, waited=0) == eta.MAX_WAIT
+    # Not 10 s then a look just before the end: two halves, the second aimed at the end.
+    assert eta.poll_after(10.5, waited=0) == pytest.approx(5.25)
+    assert eta.poll_after(5.25, waited=5.25) == pytest.approx(5.25 + eta.MARGIN)
 
 
 def test_near_the_end_it_looks_often_and_a_late_job_less_and_less():
@@ -70,9 +73,7 @@ def add_row(
     now = timezone.now()
     created_at = now - timedelta(seconds=created)
     started_at = None if pickup is None else created_at + timedelta(seconds=pickup)
-    finished_at = (
-        None if started_at is None or job is None else started_at + timedelta(seconds=job)
-    )
+    finished_at = None if started_at is None or job is None else started_at + timedelta(seconds=job)
     return TryOn.objects.create(
         garment=garment,
         model_photo=preset,

@@ -13,15 +13,17 @@ The estimate uses figures the shop already records: the median job time
 queued, how many shopper try-ons were queued before it and how many provider-call slots
 (``MAX_CONCURRENT_CALLS``) are busy.
 
-The hint aims the first look just after the expected end, looks every ``NEAR`` seconds
-around it, and spaces the looks out as a job runs late (half its lateness, at most
-``MAX_WAIT``): a try-on that ends on time is seen after one or two looks, within about
-``NEAR`` of its end, and a late one costs a handful. The widget adds its own bounds (on
-average one request a second, twenty per try-on, and it gives up), whatever it is told.
+The hint aims the first look just after the expected end (a long wait is cut into even
+parts of at most ``MAX_WAIT``), looks every ``NEAR`` seconds around it, and spaces the
+looks out as a job runs late (half its lateness, at most ``MAX_WAIT``): a try-on that ends
+on time is seen after one or two looks, within about ``NEAR`` of its end, and a late one
+costs a handful. The widget adds its own bounds (on average one request a second, twenty
+per try-on, and it gives up), whatever it is told.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,12 +88,14 @@ def recent_timings() -> Timings:
         .order_by("-created_at")
         .values_list("source", "created_at", "started_at", "finished_at")[:SAMPLE_SIZE]
     )
-    jobs = [(finished - started).total_seconds() for _, _, started, finished in rows]
-    pickups = [
-        (started - created).total_seconds()
-        for source, created, started, _ in rows
-        if source == TryOnSource.SHOPPER
-    ]
+    jobs: list[float] = []
+    pickups: list[float] = []
+    for source, created, started, finished in rows:
+        if started is None or finished is None:  # excluded by the query; for the types
+            continue
+        jobs.append((finished - started).total_seconds())
+        if source == TryOnSource.SHOPPER:
+            pickups.append((started - created).total_seconds())
     timings = Timings(
         job=max(statistics.median(jobs), 0.0) if jobs else None,
         pickup=max(statistics.median(pickups), 0.0) if pickups else None,
@@ -106,8 +110,11 @@ def poll_after(remaining: float | None, waited: float) -> float:
     (negative: late; ``None``: unknown) and the seconds ``waited`` since the request."""
     if remaining is None:
         return min(max(UNKNOWN_FIRST, waited * 0.5), UNKNOWN_MAX)
+    if remaining > MAX_WAIT:
+        # Looks evenly spaced, so that the last one lands at the end, not just before it.
+        return remaining / math.ceil(remaining / MAX_WAIT)
     if remaining > NEAR:
-        return min(remaining + MARGIN, MAX_WAIT)
+        return remaining + MARGIN
     late = max(-remaining, 0.0)
     return min(max(NEAR, late * LATE_SHARE), MAX_WAIT)
 
