@@ -36,6 +36,7 @@ class ShopConfig:
     interval: float = 0.1  # db_worker --interval
     slots: int = 8  # TRYON["MAX_CONCURRENT_CALLS"]
     redis_db: int = 13  # a Redis database of the benchmark's own (flushed)
+    rq_worker_class: str = ""  # rqworker --worker-class ("": RQ's own, a fork per job)
 
 
 class ServedShop:
@@ -125,6 +126,8 @@ class ServedShop:
         for number in range(self.config.workers):
             if self.config.tasks == "rq":
                 command = [*manage, "rqworker", "default", "--job-class", "django_tasks_rq.Job"]
+                if self.config.rq_worker_class:
+                    command += ["--worker-class", self.config.rq_worker_class]
             else:
                 command = [
                     *manage,

@@ -102,6 +102,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=6, help="measured try-ons per L")
     parser.add_argument("--warmup", type=int, default=2, help="try-ons per L left out")
     parser.add_argument("--tasks", choices=["db", "rq"], default="db")
+    parser.add_argument(
+        "--rq-worker-class",
+        default="",
+        help="rqworker --worker-class, e.g. rq.worker.SimpleWorker (no fork per job)",
+    )
     parser.add_argument("--interval", type=float, default=0.1, help="db_worker --interval")
     parser.add_argument("--workers", type=int, default=1, help="task worker processes")
     parser.add_argument("--photo", default="900x1200", help="uploaded photo WxH")
@@ -258,6 +263,7 @@ def run_latency(args: argparse.Namespace, latency: float, browser: Any) -> list[
             tasks=args.tasks,
             workers=args.workers,
             interval=args.interval,
+            rq_worker_class=args.rq_worker_class,
         )
         with FakeProvider(latency) as fake, ServedShop(config, fake.base_url, Path(folder)) as shop:
             records = ShopRecords(shop)
@@ -345,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} db_worker (--interval {args.interval:g})"
         if args.tasks == "db"
         else f"{args.workers} rqworker"
+        + (f" ({args.rq_worker_class})" * bool(args.rq_worker_class))
     )
     print(f"example shop: runserver, SQLite, {worker}; fake provider in its own process")
     ratios = []
