@@ -42,6 +42,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,9 +104,12 @@ def photos(count: int, size: str) -> list[bytes]:
     made = []
     for i in range(count):
         picture = person.copy()
-        ImageDraw.Draw(picture).rectangle(
-            (0, 0, 47, 47), fill=(i % 256, (i // 256) % 256, 200 + i % 50)
-        )
+        draw = ImageDraw.Draw(picture)
+        # The number in black and white 16-pixel squares: JPEG keeps them apart (a small
+        # change of colour would be quantised away, and two photos would be one).
+        for bit in range(16):
+            white = (i >> bit) & 1
+            draw.rectangle((bit * 16, 0, bit * 16 + 15, 15), fill=(255 * white,) * 3)
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=88)
         made.append(buffer.getvalue())
@@ -123,8 +127,11 @@ def garment_picture() -> bytes:
 
 @dataclass
 class TryOnRecord:
-    started: float
-    wait: float  # POST sent -> result downloaded
+    id: str
+    sent: float  # wall clock: POST sent
+    posted: float  # POST answered
+    seen: float  # the look that saw "succeeded" answered
+    wait: float  # POST sent -> result downloaded, s
     requests: int  # API requests (POST + looks)
 
 
@@ -174,14 +181,14 @@ async def try_on(
     client: Any, garment: str, token: str, photo: bytes, run: Run
 ) -> TryOnRecord | None:
     """One try-on as the widget does it; None (and an error recorded) if it went wrong."""
-    started = time.monotonic()
+    started, sent = time.monotonic(), time.time()
     response = await client.post(
         CREATE_URL,
         data={"garment": garment, "consent": "true"},
         files={"model_image": ("me.jpg", photo, "image/jpeg")},
         headers={"X-CSRFToken": token, "Accept": "application/json"},
     )
-    requests, looks = 1, 0
+    requests, looks, posted = 1, 0, time.time()
     while True:
         if response.status_code >= 400:
             run.errors.append(f"HTTP {response.status_code} {response.request.method}")
@@ -202,11 +209,19 @@ async def try_on(
         await asyncio.sleep(delay)
         response = await client.get(data["url"], headers={"Accept": "application/json"})
         requests, looks = requests + 1, looks + 1
+    seen = time.time()
     result = await client.get(data["result_url"])
     if result.status_code != 200:
         run.errors.append(f"HTTP {result.status_code} on the result")
         return None
-    return TryOnRecord(started=started, wait=time.monotonic() - started, requests=requests)
+    return TryOnRecord(
+        id=data["id"],
+        sent=sent,
+        posted=posted,
+        seen=seen,
+        wait=time.monotonic() - started,
+        requests=requests,
+    )
 
 
 async def bare_client(
@@ -286,6 +301,36 @@ def postgres_backends(database: str) -> dict[int, float]:
     return {pid: cpu_seconds([pid]) for pid in pids}
 
 
+def stages(run: Run, database: str) -> dict[str, list[float]]:
+    """Where each try-on's time went, from the client's clock and the row's timestamps."""
+    import psycopg
+
+    from bench._shop import POSTGRES_DSN
+
+    dsn = POSTGRES_DSN.replace("dbname=test", f"dbname={database}")
+    with psycopg.connect(dsn) as connection:
+        rows = {
+            str(row[0]): row[1:]
+            for row in connection.execute(
+                "SELECT id, created_at, started_at, finished_at FROM tryon_tryon"
+                " WHERE id = ANY(%s)",
+                ([record.id for record in run.records],),
+            )
+        }
+    found: dict[str, list[float]] = {"post": [], "pickup": [], "job": [], "seen": [], "rest": []}
+    for record in run.records:
+        created, started, finished = rows[record.id]
+        if started is None:  # answered from an earlier result: no call, no stages
+            continue
+        created, started, finished = created.timestamp(), started.timestamp(), finished.timestamp()
+        found["post"].append(record.posted - record.sent)
+        found["pickup"].append(started - created)
+        found["job"].append(finished - started)
+        found["seen"].append(record.seen - finished)
+        found["rest"].append(record.sent + record.wait - record.seen)
+    return found
+
+
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -305,12 +350,14 @@ def measure(
         "wall": time.monotonic(),
     }
     run = asyncio.run(load(n, shop.base_url, fake.base_url, pictures, garment, args))
+    parts = stages(run, args.database) if run.records else {}
     db_after = postgres_backends(args.database)
     db = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in db_after.items())
     busy1, total1 = machine_busy()
     busy0, total0 = before["machine"]
     return {
         "run": run,
+        "stages": parts,
         "wall": time.monotonic() - before["wall"],
         "server": cpu_seconds(server) - before["server"],
         "db": db,
@@ -349,7 +396,20 @@ def report(figures: dict[str, Any], args: argparse.Namespace) -> tuple[float, st
         )
         print(
             f"  API requests per try-on: mean {sum(requests) / done:.2f}, max {max(requests)}; "
-            f"{sum(requests) / waited:.2f} per second of waiting"
+            f"{sum(requests) / waited:.2f} per second of waiting; by count "
+            f"{dict(sorted(Counter(requests).items()))}"
+        )
+    labels = {
+        "post": "POST answered",
+        "pickup": "row created -> provider slot taken",
+        "job": "slot taken -> finished",
+        "seen": "finished -> the look that saw it",
+        "rest": "then the result downloaded",
+    }
+    for name, values in figures["stages"].items():
+        print(
+            f"    {labels[name]:36} p50 {percentile(values, 0.5) * 1000:6.0f} ms, "
+            f"p95 {percentile(values, 0.95) * 1000:6.0f} ms"
         )
     print(f"  errors: {len(run.errors)}" + (f" (first: {run.errors[:3]})" if run.errors else ""))
     print(

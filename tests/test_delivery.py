@@ -139,9 +139,11 @@ def test_a_tryon_just_queued_with_free_slots_ends_after_pickup_and_job(garment, 
 
 @pytest.mark.django_db
 @override_settings(TRYON={"MAX_CONCURRENT_CALLS": 2})
-def test_a_queued_tryon_waits_for_the_shoppers_ahead_of_it(garment, preset):
+def test_a_queued_tryon_waits_for_the_shoppers_ahead_of_it_and_is_looked_at_when_it_starts(
+    garment, preset
+):
     add_row(garment, preset, created=60, job=4.0, pickup=0.0)
-    for _ in range(2):  # both slots busy
+    for _ in range(2):  # both slots busy, for 3 s more
         add_row(garment, preset, status=TryOnStatus.RUNNING, created=1, pickup=0, job=None)
     for _ in range(3):  # three shoppers queued before us
         add_row(garment, preset, status=TryOnStatus.PENDING, created=0.5, pickup=None, job=None)
@@ -156,8 +158,22 @@ def test_a_queued_tryon_waits_for_the_shoppers_ahead_of_it(garment, preset):
             job=None,
         )
     row = add_row(garment, preset, status=TryOnStatus.PENDING, pickup=None, job=None)
-    # 3 ahead + 2 running - 2 slots + 1 = our turn after 4 slot releases, 2 per 4 s; then 4 s.
-    assert eta.poll_hint(row).eta_seconds == pytest.approx(4 * 4.0 / 2 + 4.0, abs=0.2)
+    # Slots free at 3 s (two shoppers ahead), then at 7 s (the third and us): end at 11 s.
+    hint = eta.poll_hint(row)
+    assert hint.eta_seconds == pytest.approx(11.0, abs=0.2)
+    assert hint.poll_after_ms == pytest.approx(7050, abs=200)  # just after it starts
+
+
+@pytest.mark.django_db
+@override_settings(TRYON={"MAX_CONCURRENT_CALLS": 4})
+def test_a_queue_that_does_not_move_means_every_worker_is_busy(garment, preset):
+    # One worker, four slots (the demo): a try-on pending for 3 s shows the worker is the
+    # limit, so ours waits for the running one and then the one ahead.
+    add_row(garment, preset, created=60, job=4.0, pickup=0.0)
+    add_row(garment, preset, status=TryOnStatus.RUNNING, created=1, pickup=0, job=None)
+    add_row(garment, preset, status=TryOnStatus.PENDING, created=3, pickup=None, job=None)
+    row = add_row(garment, preset, status=TryOnStatus.PENDING, pickup=None, job=None)
+    assert eta.poll_hint(row).eta_seconds == pytest.approx(3.0 + 4.0 + 4.0, abs=0.2)
 
 
 @pytest.mark.django_db

@@ -10,8 +10,10 @@ The widget does not poll on a fixed backoff: every answer about a try-on carries
 The estimate uses figures the shop already records: the median job time
 (``finished_at - started_at``) and pick-up time (``started_at - created_at``) of the last
 ``SAMPLE_SIZE`` paid try-ons, cached for ``TIMINGS_TTL`` seconds; and, for a try-on still
-queued, how many shopper try-ons were queued before it and how many provider-call slots
-(``MAX_CONCURRENT_CALLS``) are busy.
+queued, how many shopper try-ons were queued before it, the provider-call slots
+(``MAX_CONCURRENT_CALLS``) still free, and when the running calls should end (when the
+queue shows every worker busy, only those). A queued try-on is looked at just after its
+expected start, since from then on the estimate is the call's own.
 
 The hint aims the first look just after the expected end (a long wait is cut into even
 parts of at most ``MAX_WAIT``), looks every ``NEAR`` seconds around it, and spaces the
@@ -30,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from .conf import tryon_settings
@@ -43,6 +46,10 @@ MAX_WAIT = 10.0  # the longest gap between looks, so the status and the ETA stay
 LATE_SHARE = 0.5  # a job late by T is looked at again after T x this
 UNKNOWN_FIRST = 1.0  # with no figures yet: the first look after this many seconds,
 UNKNOWN_MAX = 3.0  # then half the time waited so far, up to this
+
+QUEUED = 1.0  # a try-on expected to start later than this is queued: look at its start
+QUEUE_SLACK = timedelta(seconds=1)  # pending longer than a pick-up and this: workers busy
+_RUNNING_LOOKED_AT = 500  # running try-ons read to tell when slots come free
 
 HEADER = "X-Poll-After-Ms"
 _CACHE_KEY = "tryon:eta:timings"
@@ -119,35 +126,58 @@ def poll_after(remaining: float | None, waited: float) -> float:
     return min(max(NEAR, late * LATE_SHARE), MAX_WAIT)
 
 
-def expected_end(tryon: TryOn, timings: Timings, now: datetime) -> datetime | None:
-    """When ``tryon`` should end, or None when there are no figures to tell."""
+@dataclass(frozen=True)
+class Expected:
+    start: datetime | None  # None: the provider call has started
+    end: datetime
+
+
+def expected(tryon: TryOn, timings: Timings, now: datetime) -> Expected | None:
+    """When ``tryon`` should start and end, or None when there are no figures to tell."""
     if timings.job is None:
         return None
     job = timedelta(seconds=timings.job)
     if tryon.status == TryOnStatus.RUNNING and tryon.started_at is not None:
-        return tryon.started_at + job
-    return _expected_start(tryon, timings, now) + job
+        return Expected(start=None, end=tryon.started_at + job)
+    start = _expected_start(tryon, timings, now)
+    return Expected(start=start, end=start + job)
 
 
 def _expected_start(tryon: TryOn, timings: Timings, now: datetime) -> datetime:
-    job = float(timings.job or 0.0)
-    picked_up = tryon.created_at + timedelta(seconds=timings.pickup or 0.0)
-    slots = max(int(tryon_settings.MAX_CONCURRENT_CALLS), 1)
-    busy = TryOn.objects.filter(status=TryOnStatus.RUNNING).count()
-    ahead = _queued_ahead(tryon)
-    waiting_for_slot = ahead + busy - slots + 1
-    if waiting_for_slot <= 0:
-        return max(picked_up, now)
-    # Slots come free at about slots / job per second: our turn after that many.
-    return max(picked_up, now + timedelta(seconds=waiting_for_slot * job / slots))
+    job = timedelta(seconds=timings.job or 0.0)
+    pickup = timedelta(seconds=timings.pickup or 0.0)
+    picked_up = max(tryon.created_at + pickup, now)
+    ahead = _queued_ahead(tryon).aggregate(count=Count("pk"), oldest=Min("created_at"))
+    turn = int(ahead["count"])
+    running: list[datetime] = [
+        started
+        for started in TryOn.objects.filter(status=TryOnStatus.RUNNING, started_at__isnull=False)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)[:_RUNNING_LOOKED_AT]
+        if started is not None
+    ]
+    capacity = max(int(tryon_settings.MAX_CONCURRENT_CALLS), 1)
+    oldest = ahead["oldest"]
+    if oldest is not None and oldest < now - pickup - QUEUE_SLACK:
+        # Try-ons ahead wait longer than a pick-up: every worker is busy (there may be
+        # fewer workers than slots), so only the running ones' ends free one.
+        capacity = len(running)
+    free = max(capacity - len(running), 0)
+    if turn < free or not running:
+        return picked_up
+    # The slots come free as the running calls end, then every ``job`` again: ours is
+    # the one after the ``turn`` try-ons ahead of us have had theirs.
+    ends: list[datetime] = sorted(max(started + job, now) for started in running)
+    rounds, index = divmod(turn - free, len(ends))
+    return max(picked_up, ends[index] + rounds * job)
 
 
-def _queued_ahead(tryon: TryOn) -> int:
+def _queued_ahead(tryon: TryOn) -> QuerySet[TryOn]:
     """Pending try-ons a worker takes before this one (shoppers' go first)."""
     older = TryOn.objects.filter(status=TryOnStatus.PENDING, created_at__lt=tryon.created_at)
     if tryon.source == TryOnSource.SHOPPER:
         older = older.filter(source=TryOnSource.SHOPPER)
-    return older.count()
+    return older
 
 
 def poll_hint(tryon: TryOn, now: datetime | None = None) -> PollHint:
@@ -156,9 +186,16 @@ def poll_hint(tryon: TryOn, now: datetime | None = None) -> PollHint:
         return FINISHED
     now = now or timezone.now()
     waited = max((now - tryon.created_at).total_seconds(), 0.0)
-    end = expected_end(tryon, recent_timings(), now)
-    remaining = None if end is None else (end - now).total_seconds()
+    guess = expected(tryon, recent_timings(), now)
+    if guess is None:
+        return PollHint(round(poll_after(None, waited) * 1000), None)
+    remaining = (guess.end - now).total_seconds()
+    until = remaining
+    if guess.start is not None and (guess.start - now).total_seconds() > QUEUED:
+        # Queued: its start is the least certain part, so look just after it; from then
+        # on the estimate is the call's own (started_at + the usual job time).
+        until = (guess.start - now).total_seconds()
     return PollHint(
-        poll_after_ms=round(poll_after(remaining, waited) * 1000),
-        eta_seconds=None if remaining is None else round(max(remaining, 0.0), 1),
+        poll_after_ms=round(poll_after(until, waited) * 1000),
+        eta_seconds=round(max(remaining, 0.0), 1),
     )

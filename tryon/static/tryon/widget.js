@@ -126,7 +126,7 @@
 
   Widget.prototype.fail = function (message, field, isNotice) {
     this.stopTimers();
-    this.job = null; // late answers for it are ignored
+    this.job = null; // late answers for it are dropped
     this.show("form");
     this.error.textContent = message;
     this.error.classList.toggle("tryon-error--notice", !!isNotice);
@@ -182,7 +182,6 @@
   Widget.prototype.start = function (url, options) {
     var self = this, job;
     this.stopTimers();
-    // Answers for an earlier try-on are ignored.
     this.job = job = { started: Date.now(), requests: 1, looks: 0, failures: 0, etaAt: null,
       fallbackMs: POLL.fallbackMs };
     this.setStatus("pending");
@@ -213,20 +212,20 @@
   };
 
   Widget.prototype.tick = function () {
-    var job = this.job, now = Date.now();
+    var job = this.job, now = Date.now(), left, share = null, text;
     if (!job) return;
     q(this.root, "elapsed").textContent = fmt(S.elapsed, { seconds: Math.floor((now - job.started) / 1000) });
-    var eta = q(this.root, "eta"), bar = q(this.root, "bar"), texts = eta.dataset, text, share = null;
-    if (job.failures) text = texts.textOffline;
-    else if (job.etaAt === null) text = texts.textUnknown;
-    else if (job.etaAt - now >= 1500) {
-      text = fmt(texts.textLeft, { seconds: Math.round((job.etaAt - now) / 1000) });
+    var eta = q(this.root, "eta"), bar = q(this.root, "bar");
+    if (!eta || !bar) return; // a shop's older widget.html
+    left = job.etaAt === null ? null : job.etaAt - now;
+    if (job.failures) text = "textOffline";
+    else if (left === null) text = "textUnknown";
+    else if (left >= 1500) {
+      text = "textLeft";
       share = (now - job.started) / Math.max(job.etaAt - job.started, 1);
-    } else if (now - job.etaAt < POLL.lateMs) {
-      text = texts.textSoon;
-      share = 1;
-    } else text = texts.textLate;
-    eta.textContent = text;
+    } else if (-left < POLL.lateMs) { text = "textSoon"; share = 1; }
+    else text = "textLate";
+    eta.textContent = fmt(eta.dataset[text], { seconds: Math.round(left / 1000) });
     if (share === null) bar.removeAttribute("value"); // indeterminate
     else bar.value = Math.min(share, 1);
   };
@@ -272,7 +271,7 @@
     delay = Math.min(Math.max(delay, POLL.minMs), POLL.maxMs);
     delay = Math.max(delay, job.started + (job.looks + 1 - POLL.burst) * POLL.perRequestMs - now);
     if (job.requests >= POLL.maxRequests || now + delay - job.started > POLL.giveUpMs) {
-      // Never wait for ever. (The same request again is answered from the result, if any.)
+      // Never wait for ever (a new request is answered from the result, if any).
       return this.fail(job.failures ? S.errorNetwork : S.errorTimeout);
     }
     this.timers.push(setTimeout(function () { self.poll(); }, delay));
