@@ -104,6 +104,8 @@ def page(browser: Any, shop: Shop) -> Iterator[Any]:
     page.clock.install()
     page.goto(PRODUCT)
     picture = page.locator(".tryon-model img").first.evaluate("img => img.src")
+    # From here on the page's time moves only when a test says (advance()).
+    page.clock.pause_at(int(page.evaluate("() => Date.now()")) + 1000)
     page.api = Api(page, picture)
     yield page
     context.close()
