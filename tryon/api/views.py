@@ -20,6 +20,7 @@ from ..privacy import delete_photos, delete_tryon
 from .create import DailyCapReached, create_tryon
 from .errors import check_body_size, exception_handler
 from .fields import parse_id, parse_uuid
+from .hints import with_poll_hint
 from .ownership import ensure_session, usable_model_photos, visible_tryons
 from .parsers import PARSER_CLASSES
 from .permissions import CsrfProtected, ShopperAllowed
@@ -99,7 +100,8 @@ class TryOnCreateView(TryOnAPIView):
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
         code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
-        return Response(data, status=code, headers={"Location": location})
+        response = Response(data, status=code, headers={"Location": location})
+        return with_poll_hint(response, tryon)
 
 
 class TryOnDetailView(TryOnAPIView):
@@ -118,7 +120,8 @@ class TryOnDetailView(TryOnAPIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         tryon = self.get_object(request, pk)
-        return Response(TryOnSerializer(tryon, context={"request": request}).data)
+        response = Response(TryOnSerializer(tryon, context={"request": request}).data)
+        return with_poll_hint(response, tryon)
 
     @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
     def delete(self, request: Request, pk: str) -> Response:
