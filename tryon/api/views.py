@@ -18,6 +18,7 @@ from ..models import Garment, TryOn
 from ..previews import garment_previews
 from ..privacy import delete_photos, delete_tryon
 from .create import DailyCapReached, create_tryon
+from .hints import with_poll_hint
 from .ownership import usable_model_photos, visible_tryons
 from .permissions import CsrfProtected, ShopperAllowed
 from .schema import extend_schema, view_schema
@@ -79,7 +80,8 @@ class TryOnCreateView(_TryOnAPIView):
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
         code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
-        return Response(data, status=code, headers={"Location": location})
+        response = Response(data, status=code, headers={"Location": location})
+        return with_poll_hint(response, tryon)
 
 
 class TryOnDetailView(_TryOnAPIView):
@@ -93,7 +95,8 @@ class TryOnDetailView(_TryOnAPIView):
     @extend_schema(responses={200: TryOnSerializer})
     def get(self, request: Request, pk: Any) -> Response:
         tryon = self.get_object(request, pk)
-        return Response(TryOnSerializer(tryon, context={"request": request}).data)
+        response = Response(TryOnSerializer(tryon, context={"request": request}).data)
+        return with_poll_hint(response, tryon)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
