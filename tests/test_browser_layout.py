@@ -49,13 +49,18 @@ document.addEventListener("securitypolicyviolation", (event) => {
 # labels too, so its target is the tallest of them.
 MEASURE = """
 (dialog) => {
-  const box = (el) => { const r = el.getBoundingClientRect();
-    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };
-  const visible = (el) => el.checkVisibility({visibilityProperty: true}) && el.getClientRects().length > 0;
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+            width: r.width, height: r.height};
+  };
+  const visible = (el) =>
+    el.checkVisibility({visibilityProperty: true}) && el.getClientRects().length > 0;
   const name = (el) => {
-    const text = el.getAttribute("aria-label") || (el.labels && el.labels[0] && el.labels[0].textContent)
-      || el.textContent || el.value || "";
-    return el.tagName.toLowerCase() + (el.type ? `[${el.type}]` : "") + " " + text.trim().slice(0, 30);
+    const label = el.labels && el.labels[0] && el.labels[0].textContent;
+    const text = el.getAttribute("aria-label") || label || el.textContent || el.value || "";
+    const kind = el.tagName.toLowerCase() + (el.type ? `[${el.type}]` : "");
+    return kind + " " + text.trim().slice(0, 30);
   };
   const controls = [];
   for (const el of dialog.querySelectorAll("a[href], button, input, select, textarea, summary")) {
@@ -147,7 +152,8 @@ def new_page(browser: Any, shop: Shop) -> Iterator[Callable[..., Any]]:
     yield make
     try:
         for page in pages:
-            assert page.recorder.violations() == [], "Content-Security-Policy violations"
+            violations = page.recorder.violations()
+            assert violations == [], f"Content-Security-Policy violations: {violations}"
             assert page.recorder.errors == [], f"errors in the page: {page.recorder.errors}"
     finally:
         for context in contexts:
@@ -192,10 +198,14 @@ def assert_fits(layout: dict[str, Any], *, touch: bool) -> None:
     assert dialog["left"] >= 0 and dialog["right"] <= viewport["width"], dialog
     assert layout["controls"], "no control measured"
     for control in layout["controls"]:
-        inside = dialog["left"] - 0.5 <= control["left"] and control["right"] <= dialog["right"] + 0.5
+        inside = (
+            dialog["left"] - 0.5 <= control["left"] and control["right"] <= dialog["right"] + 0.5
+        )
         assert inside, f"{control['name']} sticks out of the dialog: {control} {dialog}"
         if touch:
-            assert control["hit"] >= TARGET - 0.5, f"{control['name']} is too small to tap: {control}"
+            assert control["hit"] >= TARGET - 0.5, (
+                f"{control['name']} is too small to tap: {control}"
+            )
 
 
 def measure(dialog: Any) -> dict[str, Any]:
@@ -282,12 +292,15 @@ def test_phone_dialog_fits_and_every_control_takes_a_thumb(new_page, size):
         label = dialog.locator(f"label[for='{picker.get_attribute('id')}']")
         assert box(label)["bottom"] <= box(picker)["top"] + 0.5
         assert box(picker)["width"] >= content_width - 1
-    consent, consent_label = dialog.locator("[data-tryon-consent]"), dialog.locator(
-        ".tryon-consent label"
+    consent, consent_label = (
+        dialog.locator("[data-tryon-consent]"),
+        dialog.locator(".tryon-consent label"),
     )
     tick, line = box(consent), box(consent_label)
     assert line["top"] <= tick["top"] and tick["bottom"] <= line["top"] + TARGET
-    assert line["left"] <= tick["left"] and tick["right"] <= line["right"]  # tapping it hits the label
+    assert (
+        line["left"] <= tick["left"] and tick["right"] <= line["right"]
+    )  # tapping it hits the label
     controls = [c for c in layout["controls"] if "checkbox" not in c["name"]]
     for i, first in enumerate(controls):
         for second in controls[i + 1 :]:
@@ -412,7 +425,9 @@ def test_right_to_left_arabic_mirrors_the_dialog(new_page):
 
     preset_tryon(page, dialog)
     assert_fits(measure(dialog), touch=True)
-    before, after = (box(dialog.locator(f".tryon-compare__tag--{tag}")) for tag in ("before", "after"))
+    before, after = (
+        box(dialog.locator(f".tryon-compare__tag--{tag}")) for tag in ("before", "after")
+    )
     assert before["left"] > after["right"], "'before' sits at the inline start (the right)"
     dialog.locator("[data-tryon-compare]").scroll_into_view_if_needed()
     screenshot(page, "rtl-390x844-result")
