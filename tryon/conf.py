@@ -47,6 +47,13 @@ DEFAULTS: dict[str, Any] = {
     # enough for the slowest legitimate call (TIMEOUT x attempts + backoff + a margin).
     "PROVIDER_SLOT_LEASE": None,
     "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
+    # Analytics (tryon.analytics, docs/analytics.md).
+    "ANALYTICS": True,  # False: record nothing, no holdout
+    "HOLDOUT_PERCENT": 0,  # share of sessions (0-100) that never see the widget
+    "ATTRIBUTION_WINDOW": 7 * 24 * 60 * 60,  # seconds from a widget render to a conversion
+    "DAILY_BUDGET_ALERT": None,  # paid calls a day past which ADMINS get one mail
+    "ANALYTICS_RETENTION_DAYS": 400,  # events older than this are deleted by tryon_cleanup
+    "ANALYTICS_BEACON_RATE": "60/min",  # beacon posts per session (else per address)
 }
 
 _ENVIRONMENT_FALLBACKS = {

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .analytics.models import AnalyticsDashboard, TryOnEvent  # noqa: F401  (loads them)
 from .storage import configured_storage, upload_path
 
 
