@@ -69,7 +69,7 @@ def summary(start: date | datetime, end: date | datetime) -> dict[str, Any]:
     return {
         "start": start,
         "end": end,
-        "funnel": _funnel(counts),
+        "funnel": _funnel(counts, conversions),
         "events": {
             kind: {"events": sum(c["events"] for c in by_arm.values()), "sessions": _any(by_arm)}
             for kind, by_arm in counts.items()
@@ -111,12 +111,22 @@ def _any(by_arm: dict[str, dict[str, int]]) -> int:
     return sum(c["sessions"] for c in by_arm.values())
 
 
-def _funnel(counts: dict[str, dict[str, dict[str, int]]]) -> list[dict[str, Any]]:
+def _funnel(
+    counts: dict[str, dict[str, dict[str, int]]],
+    conversions: dict[str, dict[str, dict[str, Decimal]]],
+) -> list[dict[str, Any]]:
     steps = []
     for kind, label in FUNNEL:
         by_arm = counts.get(kind, {})
-        exposed_only = kind in (EventKind.WIDGET_RENDERED, *CONVERSION_KINDS)
-        figures = by_arm.get(Arm.EXPOSED, {}) if exposed_only else _merged(by_arm)
+        if kind in CONVERSION_KINDS:  # the exposed sessions' own, as in the holdout figures
+            figures = {
+                **by_arm.get(Arm.EXPOSED, {}),
+                "sessions": len(conversions[Arm.EXPOSED][kind]),
+            }
+        elif kind == EventKind.WIDGET_RENDERED:
+            figures = by_arm.get(Arm.EXPOSED, {})
+        else:
+            figures = _merged(by_arm)
         steps.append(
             {
                 "kind": str(kind),
