@@ -214,9 +214,14 @@ def test_conversion_of_a_session_that_never_saw_the_widget_is_unattributed():
     assert analytics.record_conversion(request, kind="add_to_cart")
     event = TryOnEvent.objects.get()
     assert event.arm == "" and event.visitor == visitor_hash(request.session.session_key)
-    assert SESSION_KEY not in request.session  # a conversion does not start tracking
-    assert analytics.record_conversion(make_request(), kind="order")  # no session at all
-    assert TryOnEvent.objects.latest("pk").visitor == ""
+    # A shopper whose first request is a cart add gets a session: their order is theirs.
+    first = make_request()
+    assert analytics.record_conversion(first, kind="add_to_cart")
+    assert first.session.session_key
+    again = make_request(first.session.session_key)
+    assert analytics.record_conversion(again, kind="order")
+    cart, order = TryOnEvent.objects.order_by("pk")[1:]
+    assert cart.visitor == order.visitor != ""
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,9 @@ def record_conversion(
         if kind not in _KINDS:
             raise ValueError(f"kind must be 'add_to_cart' or 'order', not {kind!r}")
         amount = _amount(value)
-        visitor = visitor_for(request)
+        # The session is the shopper's link between a render, a cart and an order: one
+        # that has none yet (the first page was a cart add) gets one now.
+        visitor = visitor_for(request, create=True)
         return insert(
             kind,
             visitor=visitor,

@@ -132,7 +132,7 @@ def ledger(start: datetime, end: datetime) -> dict[str, Any]:
         )
     )
     limit = _cap()
-    daily = []
+    daily: list[dict[str, Any]] = []
     day = first_day
     while day <= last_day:
         calls = int(usage.get(day, 0))

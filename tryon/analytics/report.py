@@ -115,7 +115,7 @@ def _funnel(
     counts: dict[str, dict[str, dict[str, int]]],
     conversions: dict[str, dict[str, dict[str, Decimal]]],
 ) -> list[dict[str, Any]]:
-    steps = []
+    steps: list[dict[str, Any]] = []
     for kind, label in FUNNEL:
         by_arm = counts.get(kind, {})
         if kind in CONVERSION_KINDS:  # the exposed sessions' own, as in the holdout figures
@@ -238,12 +238,12 @@ def _naive(
     sessions = arms[Arm.EXPOSED]["sessions"]
     orders = conversions[Arm.EXPOSED][EventKind.ORDER]
     carts = conversions[Arm.EXPOSED][EventKind.ADD_TO_CART]
-    used = {
+    used: dict[str, Any] = {
         "sessions": len(users),
         "conversions": len(users & orders.keys()),
         "carts": len(users & carts.keys()),
     }
-    others = {
+    others: dict[str, Any] = {
         "sessions": max(0, sessions - used["sessions"]),
         "conversions": len(orders) - used["conversions"],
         "carts": len(carts) - used["carts"],
@@ -271,7 +271,7 @@ def _naive(
     }
 
 
-_DAILY_KINDS = {
+_DAILY_KINDS: dict[str, str] = {
     EventKind.WIDGET_RENDERED: "rendered",
     EventKind.TRYON_REQUESTED: "tryons",
     EventKind.ADD_TO_CART: "carts",
@@ -309,7 +309,7 @@ def _daily(
     return list(days.values())
 
 
-_PRODUCT_KINDS = {
+_PRODUCT_KINDS: dict[str, str] = {
     EventKind.WIDGET_RENDERED: "rendered",
     EventKind.DIALOG_OPENED: "opened",
     EventKind.TRYON_REQUESTED: "tryons",
@@ -335,7 +335,7 @@ def _products(in_range: QuerySet[TryOnEvent], book: dict[str, Any]) -> list[dict
         return table[pk]
 
     for row in rows:
-        item = entry(row["garment_pk"])
+        item = entry(int(row["garment_pk"] or 0))
         item[_PRODUCT_KINDS[row["kind"]]] += row["n"]
         if row["kind"] == EventKind.ORDER:
             item["revenue"] += row["revenue"] or Decimal(0)
