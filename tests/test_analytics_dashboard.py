@@ -21,7 +21,7 @@ import tryon.analytics.admin  # noqa: F401  (tryon.admin imports it at merge)
 from tests.conftest import make_garment, make_model_photo
 from tryon import analytics
 from tryon import urls as tryon_urls
-from tryon.analytics.models import EventKind, TryOnEvent
+from tryon.analytics.models import EventKind, TryOnEvent, TryOnEventDay, TryOnVisitDay
 from tryon.analytics.report import normalise_range
 from tryon.analytics.store import insert
 from tryon.models import DailyUsage, TryOn
@@ -44,35 +44,90 @@ def today() -> date:
     return timezone.localdate()
 
 
-def visitors(prefix: str, count: int) -> list[str]:
-    return [f"{prefix}{i:0>{32 - len(prefix)}}" for i in range(count)]
+def visitors(prefix: int, count: int) -> list[int]:
+    return [prefix * 1_000_000 + i for i in range(count)]
 
 
 def shop_with_a_holdout(garment: Any) -> None:
     """150 exposed sessions (20 order, 40 add to cart, 30 try on), 120 in the holdout
     (10 order), and noise that must not count."""
-    exposed, held = visitors("e", 150), visitors("h", 120)
+    exposed, held = visitors(1, 150), visitors(2, 120)
     for visitor in exposed:
-        insert(EventKind.WIDGET_RENDERED, visitor=visitor, arm="exposed", garment_pk=garment.pk)
+        insert(
+            EventKind.WIDGET_RENDERED,
+            visitor=visitor,
+            arm="exposed",
+            garment_pk=garment.pk,
+            assigned=True,
+        )
     insert(EventKind.WIDGET_RENDERED, visitor=exposed[0], arm="exposed", garment_pk=garment.pk)
     for visitor in held:
-        insert(EventKind.WIDGET_RENDERED, visitor=visitor, arm="holdout", garment_pk=garment.pk)
+        insert(
+            EventKind.WIDGET_RENDERED,
+            visitor=visitor,
+            arm="holdout",
+            garment_pk=garment.pk,
+            assigned=True,
+        )
+    joined = timezone.now()
     for visitor in exposed[:30]:
-        insert(EventKind.TRYON_REQUESTED, visitor=visitor, garment_pk=garment.pk)
+        insert(
+            EventKind.TRYON_REQUESTED,
+            visitor=visitor,
+            garment_pk=garment.pk,
+            arm="exposed",
+            joined_at=joined,
+        )
     for visitor in exposed[:40]:
-        insert(EventKind.ADD_TO_CART, visitor=visitor, arm="exposed", garment_pk=garment.pk)
+        insert(
+            EventKind.ADD_TO_CART,
+            visitor=visitor,
+            arm="exposed",
+            garment_pk=garment.pk,
+            joined_at=joined,
+        )
     for visitor in exposed[20:40]:  # 10 of them tried on
-        insert(EventKind.ORDER, visitor=visitor, arm="exposed", value=Decimal("30.00"))
-    insert(EventKind.ORDER, visitor=exposed[20], arm="exposed", value=Decimal("10.00"))
+        insert(
+            EventKind.ORDER,
+            visitor=visitor,
+            arm="exposed",
+            value=Decimal("30.00"),
+            joined_at=joined,
+        )
+    insert(
+        EventKind.ORDER,
+        visitor=exposed[20],
+        arm="exposed",
+        value=Decimal("10.00"),
+        joined_at=joined,
+    )
     for visitor in held[:10]:
-        insert(EventKind.ORDER, visitor=visitor, arm="holdout", value=Decimal("25.00"))
-    # Not counted: unattributed, and a session that saw no widget in the range.
-    insert(EventKind.ORDER, visitor="u" * 32, arm="", value=Decimal("99"))
-    insert(EventKind.ORDER, visitor="x" * 32, arm="exposed", value=Decimal("99"))
+        insert(
+            EventKind.ORDER,
+            visitor=visitor,
+            arm="holdout",
+            value=Decimal("25.00"),
+            joined_at=joined,
+        )
+    # Not counted: unattributed, and a session that joined before the range.
+    insert(EventKind.ORDER, visitor=7, arm="", value=Decimal("99"))
+    insert(
+        EventKind.ORDER,
+        visitor=8,
+        arm="exposed",
+        value=Decimal("99"),
+        joined_at=joined - timedelta(days=40),
+    )
     for visitor in exposed[:5]:
         insert(EventKind.DIALOG_OPENED, visitor=visitor, garment_pk=garment.pk)
     insert(EventKind.TRYON_SUCCEEDED, visitor=exposed[0], wait_ms=4000)
     insert(EventKind.TRYON_SUCCEEDED, visitor=exposed[1], wait_ms=6000)
+
+
+def backdate(days: int) -> None:
+    TryOnEvent.objects.update(
+        created_at=timezone.now() - timedelta(days=days), day=today() - timedelta(days=days)
+    )
 
 
 def test_summary_keys_and_arms():
@@ -107,6 +162,7 @@ def test_summary_keys_and_arms():
     assert result["difference"] == pytest.approx(20 / 150 - 10 / 120)
     assert result["difference_low"] < result["difference"] < result["difference_high"]
     assert figures["wait"] == {"count": 2, "average_ms": pytest.approx(5000)}
+    assert figures["events"]["widget_rendered"] == {"events": 271, "visits": 270}
 
 
 def test_summary_funnel_naive_daily_and_products():
@@ -114,11 +170,12 @@ def test_summary_funnel_naive_daily_and_products():
     shop_with_a_holdout(garment)
     figures = analytics.summary(today() - timedelta(days=2), today())
     funnel = {step["kind"]: step for step in figures["funnel"]}
-    assert funnel["widget_rendered"]["sessions"] == 150
+    assert funnel["widget_rendered"]["visits"] == 150
     assert funnel["widget_rendered"]["events"] == 151
-    assert funnel["dialog_opened"]["sessions"] == 5
+    assert funnel["dialog_opened"]["visits"] == 5
     assert funnel["tryon_requested"]["share"] == pytest.approx(30 / 150)
-    assert funnel["order"]["sessions"] == 20  # exposed arm only
+    assert funnel["order"]["visits"] == 21  # the exposed arm's, in visits
+    assert funnel["order"]["events"] == 22
     naive = figures["naive"]
     assert naive["used_tryon"] == {
         "sessions": 30,
@@ -144,7 +201,7 @@ def test_summary_funnel_naive_daily_and_products():
 
 def test_summary_ranges_dates_and_datetimes():
     insert(EventKind.WIDGET_SHOWN)
-    TryOnEvent.objects.update(created_at=timezone.now() - timedelta(days=3))
+    backdate(3)
     assert analytics.summary(today(), today())["events"] == {}
     assert (
         analytics.summary(today() - timedelta(days=3), today())["events"]["widget_shown"]["events"]
@@ -156,6 +213,41 @@ def test_summary_ranges_dates_and_datetimes():
     assert end - start == timedelta(days=1) and timezone.is_aware(start)
     with pytest.raises(ValueError):
         analytics.summary(today(), today() - timedelta(days=1))
+
+
+def test_days_that_are_over_are_summed_once_and_read_from_their_totals():
+    garment = make_garment(name="Red tee")
+    shop_with_a_holdout(garment)
+    backdate(5)
+    # Datetimes: partial first and last days read live, whole days before yesterday summed.
+    live = analytics.summary(timezone.now() - timedelta(days=10), timezone.now())
+    assert TryOnEventDay.objects.filter(kind="").count() == 8  # today-9 .. today-2
+    first = analytics.summary(today() - timedelta(days=10), today())
+    assert TryOnEventDay.objects.filter(kind="").count() == 9  # and today-10
+    assert TryOnVisitDay.objects.get(kind="widget_rendered", arm="exposed").visits == 150
+    for figures in (live, first):
+        assert figures["arms"]["exposed"]["sessions"] == 150
+        assert figures["arms"]["holdout"]["conversions"] == 10
+        assert figures["funnel"][0]["visits"] == 150
+        assert figures["products"][0]["rendered"] == 271
+    assert first["daily"][5]["rendered"] == 271 and first["daily"][5]["revenue"] == Decimal(
+        "1058"
+    )  # every order
+    # The totals are what is read now: events of a summed day are not read again.
+    TryOnEvent.objects.filter(kind="widget_rendered").delete()
+    again = analytics.summary(today() - timedelta(days=10), today())
+    assert again["arms"]["exposed"]["sessions"] == 150 and again["products"][0]["rendered"] == 271
+    assert TryOnEventDay.objects.filter(kind="").count() == 9  # not summed twice
+    assert analytics.roll_up_closed_days() == 0
+
+
+def test_retention_takes_the_daily_totals_of_deleted_days():
+    insert(EventKind.WIDGET_SHOWN, visitor=3)
+    backdate(500)
+    assert analytics.roll_up_closed_days(days_back=600) == 1
+    assert TryOnEventDay.objects.exists() and TryOnVisitDay.objects.exists()
+    assert analytics.delete_expired_events() == 1
+    assert not TryOnEventDay.objects.exists() and not TryOnVisitDay.objects.exists()
 
 
 def test_not_enough_data_without_a_holdout():
@@ -264,14 +356,19 @@ def test_dashboard_renders_for_staff_with_the_permission(analyst):
 
 
 def test_dashboard_says_plainly_when_there_is_not_enough_data(analyst):
-    insert(EventKind.WIDGET_RENDERED, visitor="a" * 32, arm="exposed")
+    insert(EventKind.WIDGET_RENDERED, visitor=5, arm="exposed", assigned=True)
     html = analyst.get(DASHBOARD).content.decode()
-    assert "Not enough data yet" in html or "No holdout" in html
+    assert "No holdout" in html
+    with override_settings(TRYON=tryon_settings(HOLDOUT_PERCENT=10)):
+        html = analyst.get(DASHBOARD).content.decode()
+    assert "Not enough data yet: the exposed arm has 1 sessions" in html
 
 
 def test_dashboard_date_range(analyst):
-    insert(EventKind.WIDGET_RENDERED, visitor="a" * 32, arm="exposed")
-    TryOnEvent.objects.update(created_at=timezone.now() - timedelta(days=60))
+    insert(EventKind.WIDGET_RENDERED, visitor=5, arm="exposed", assigned=True)
+    TryOnEvent.objects.update(
+        created_at=timezone.now() - timedelta(days=60), day=today() - timedelta(days=60)
+    )
     html = analyst.get(DASHBOARD).content.decode()
     assert "<strong>0</strong>" in html
     start = (today() - timedelta(days=70)).isoformat()

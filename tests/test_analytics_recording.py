@@ -52,6 +52,7 @@ def saved_session_request() -> Any:
 
 def test_arm_is_stable_and_close_to_the_percentage_over_many_sessions():
     visitors = [visitor_hash(uuid.uuid4().hex) for _ in range(20_000)]
+    assert len(set(visitors)) == len(visitors)
     share = sum(holdout.arm_for(v, 10) == "holdout" for v in visitors) / len(visitors)
     assert share == pytest.approx(0.10, abs=0.01)
     assert [holdout.arm_for(v, 10) for v in visitors[:200]] == [
@@ -108,14 +109,39 @@ def test_record_widget_render_hides_the_widget_for_the_holdout_and_records_both_
     ]
 
 
+def test_a_session_joins_the_experiment_once_at_its_first_render():
+    garment = make_garment()
+    request = make_request()
+    analytics.record_widget_render(request, garment)
+    request.session.save()
+    key = request.session.session_key
+    analytics.record_widget_render(make_request(key), garment)
+    request.session.cycle_key()  # signing in: a new key, the same data
+    analytics.record_widget_render(make_request(request.session.session_key), garment)
+    analytics.record_widget_render(make_request(), garment)  # another session
+    assert list(TryOnEvent.objects.order_by("pk").values_list("assigned", flat=True)) == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert len(set(TryOnEvent.objects.values_list("visitor", flat=True))) == 2
+
+
 def test_record_widget_render_never_raises_and_shows_the_widget_on_errors(monkeypatch, caplog):
+    monkeypatch.setattr(store, "_statement", lambda alias: "INSERT INTO no_such_table VALUES (1)")
+    with override_settings(TRYON=tryon_settings(HOLDOUT_PERCENT=100)):
+        assert analytics.record_widget_render(make_request(), None) is False  # the arm holds
+    assert "could not record a widget_rendered event" in caplog.text
+
     def broken(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr("django.db.models.Model.save", broken)
-    with override_settings(TRYON=tryon_settings(HOLDOUT_PERCENT=0)):
+    monkeypatch.setattr("django.db.models.Model.save", broken)  # the session store fails
+    with override_settings(TRYON=tryon_settings(HOLDOUT_PERCENT=100)):
         assert analytics.record_widget_render(make_request(), None) is True
-    assert "could not record" in caplog.text
+    assert "could not record a widget render" in caplog.text
+    assert TryOnEvent.objects.count() == 0
 
 
 def test_a_failed_insert_does_not_break_the_callers_transaction(monkeypatch):
@@ -139,7 +165,8 @@ def test_events_hold_a_keyed_hash_of_the_session_and_nothing_personal():
     key = request.session.session_key
     event = TryOnEvent.objects.get()
     assert event.visitor == visitor_hash(key) == request.session[SESSION_KEY]
-    assert key not in event.visitor and len(event.visitor) == 32
+    assert isinstance(event.visitor, int) and event.visitor != 0 and event.assigned
+    assert -(2**63) <= event.visitor < 2**63  # 64 bits of the HMAC: not the key
     with override_settings(SECRET_KEY="another-secret"):
         assert visitor_hash(key) != event.visitor  # keyed: not computable without the secret
     stored = " ".join(str(value) for value in TryOnEvent.objects.values().get().values())
@@ -196,6 +223,8 @@ def test_conversion_is_attributed_to_the_arm_of_a_render_within_the_window():
     )
     assert other.product == f"shop.product:{product.pk}" and other.garment_pk is None
     assert cart.visitor == order.visitor == visitor_for(request)
+    render = TryOnEvent.objects.get(kind="widget_rendered")
+    assert cart.joined_at == order.joined_at == render.created_at  # the session's cohort
 
 
 def test_conversion_outside_the_window_is_not_attributed():
@@ -203,7 +232,8 @@ def test_conversion_outside_the_window_is_not_attributed():
     analytics.record_widget_render(request, make_garment())
     TryOnEvent.objects.update(created_at=timezone.now() - timedelta(days=8))
     analytics.record_conversion(request, kind="order", value=5)
-    assert TryOnEvent.objects.get(kind="order").arm == ""
+    unattributed = TryOnEvent.objects.get(kind="order")
+    assert unattributed.arm == "" and unattributed.joined_at is None
     with override_settings(TRYON=tryon_settings(ATTRIBUTION_WINDOW=9 * 24 * 3600)):
         analytics.record_conversion(request, kind="order", value=5)
     assert TryOnEvent.objects.filter(kind="order").latest("pk").arm == "exposed"
@@ -275,6 +305,7 @@ def test_tryon_hooks_record_the_session_garment_source_calls_and_reuse():
     rows = {(e.kind, e.tryon_id): e for e in TryOnEvent.objects.exclude(kind="widget_rendered")}
     requested = rows[("tryon_requested", reused.pk)]
     assert requested.visitor == visitor_for(request) and requested.reused
+    assert requested.arm == "exposed" and requested.joined_at is not None
     assert requested.garment_pk == garment.pk and requested.source == "shopper"
     first = rows[("job_succeeded", original.pk)]
     assert (first.calls, first.source, first.reused) == (2, "preview", False)

@@ -197,7 +197,7 @@ def test_beacon_js_sends_what_the_widget_dispatches(browser, shop):
     )
     assert queued is True
     deadline = time.monotonic() + 10
-    while "analytics/beacon/ HTTP/1.1\" 403" not in shop.log.read_text():
+    while 'analytics/beacon/ HTTP/1.1" 403' not in shop.log.read_text():
         assert time.monotonic() < deadline, "the cross-site beacon never arrived"
         time.sleep(0.1)
     assert len(events(shop)) == count

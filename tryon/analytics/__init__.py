@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     )
     from .holdout import in_holdout, record_widget_render
     from .report import summary
+    from .rollup import roll_up_closed_days
 
 _PUBLIC = {
     "budget_alert": "alerts",
@@ -43,6 +44,7 @@ _PUBLIC = {
     "record_tryon_finished": "events",
     "record_tryon_requested": "events",
     "record_widget_render": "holdout",
+    "roll_up_closed_days": "rollup",
     "summary": "report",  # not "summary": the submodule would shadow the function
 }
 
@@ -57,6 +59,7 @@ __all__ = [
     "record_tryon_finished",
     "record_tryon_requested",
     "record_widget_render",
+    "roll_up_closed_days",
     "summary",
 ]
 

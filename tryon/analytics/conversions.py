@@ -26,7 +26,7 @@ from ..conf import tryon_settings
 from ..models import Garment
 from .models import EventKind, TryOnEvent
 from .store import insert
-from .visitors import analytics_enabled, visitor_for
+from .visitors import analytics_enabled, joined, visitor_for
 
 logger = logging.getLogger("tryon.analytics")
 
@@ -56,10 +56,13 @@ def record_conversion(
         # The session is the shopper's link between a render, a cart and an order: one
         # that has none yet (the first page was a cart add) gets one now.
         visitor = visitor_for(request, create=True)
+        arm = attributed_arm(visitor)
+        joined_arm, joined_at = joined(request)
         return insert(
             kind,
             visitor=visitor,
-            arm=attributed_arm(visitor),
+            arm=arm,
+            joined_at=joined_at if arm and joined_arm == arm else None,
             garment_pk=_garment_pk(product),
             product=_product_label(product),
             value=amount,
@@ -69,7 +72,7 @@ def record_conversion(
         return False
 
 
-def attributed_arm(visitor: str, now: Any = None) -> str:
+def attributed_arm(visitor: int, now: Any = None) -> str:
     """The arm of the visitor's last widget render within the window, else ""."""
     if not visitor:
         return ""

@@ -130,8 +130,8 @@ def dashboard_context(params: Any) -> dict[str, Any]:
         "end": end,
         "figures": figures,
         "funnel_chart": charts.horizontal_bars(
-            "Funnel: sessions at each step",
-            [(step["label"], step["sessions"], percent(step["share"])) for step in funnel],
+            "Funnel: visits at each step",
+            [(step["label"], step["visits"], percent(step["share"])) for step in funnel],
         ),
         "daily_chart": charts.daily_lines(
             "Per day: widget renders, try-ons requested, orders",
@@ -213,7 +213,7 @@ def csv_export(params: Any) -> HttpResponse:
         columns += ["revenue", "paid_calls", "failed", "reused"]
         rows = figures["products"]
     else:
-        columns = ["kind", "label", "sessions", "events", "share"]
+        columns = ["kind", "label", "visits", "events", "share"]
         rows = figures["funnel"]
     writer.writerow(columns)
     for row in rows:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .models import EventKind
 from .store import insert
-from .visitors import analytics_enabled, visitor_for
+from .visitors import analytics_enabled, joined, visitor_for
 
 logger = logging.getLogger("tryon.analytics")
 
@@ -38,6 +38,7 @@ def record_event(
     code: int | None = None,
     reused: bool = False,
     arm: str = "",
+    joined_at: Any = None,
 ) -> bool:
     """Record one event of ``kind`` (an ``EventKind``); True if it was written.
 
@@ -62,6 +63,7 @@ def record_event(
             calls=calls,
             code=code,
             reused=reused,
+            joined_at=joined_at,
         )
     except Exception:  # recording must never break the page or the job that records
         logger.exception("tryon analytics: could not record a %s event", kind)
@@ -76,8 +78,18 @@ def _pk(obj: Any) -> int | None:
 
 
 def record_tryon_requested(request: Any, tryon: Any, answered_now: bool = False) -> bool:
-    """The API accepted a try-on (``answered_now``: from an earlier result, no call)."""
-    return record_event(EventKind.TRYON_REQUESTED, request, tryon, reused=answered_now)
+    """The API accepted a try-on (``answered_now``: from an earlier result, no call).
+
+    Carries the session's arm and when it joined: the naive comparison's "used try-on"."""
+    arm, joined_at = joined(request)
+    return record_event(
+        EventKind.TRYON_REQUESTED,
+        request,
+        tryon,
+        reused=answered_now,
+        arm=arm,
+        joined_at=joined_at,
+    )
 
 
 def record_tryon_finished(tryon: Any, *, request: Any = None) -> bool:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils import timezone
+
 from ..conf import tryon_settings
 from .models import Arm, EventKind
 from .store import insert
-from .visitors import analytics_enabled, visitor_for
+from .visitors import analytics_enabled, remember_joined, visitor_for
 
 logger = logging.getLogger("tryon.analytics")
 
@@ -35,12 +37,12 @@ def holdout_percent() -> float:
     return min(100.0, max(0.0, percent))
 
 
-def arm_for(visitor: str, percent: float | None = None) -> str:
+def arm_for(visitor: int, percent: float | None = None) -> str:
     """The arm of a visitor hash: holdout for a ``percent`` share of all hashes."""
     percent = holdout_percent() if percent is None else percent
     if not visitor or percent <= 0:
         return Arm.EXPOSED
-    bucket = int(visitor[:8], 16) % _BUCKETS  # the hash's first 32 bits, uniform
+    bucket = (visitor % 2**32) % _BUCKETS  # the hash's low 32 bits, uniform
     return Arm.HOLDOUT if bucket < percent * _BUCKETS / 100 else Arm.EXPOSED
 
 
@@ -67,17 +69,24 @@ def record_widget_render(request: Any, garment: Any) -> bool:
     returns False (the session is in the holdout). It starts a session when there is
     none, writes one row (the arm, the garment, the visitor hash), never raises and
     answers True whenever it cannot tell (analytics off, no request, an error).
+
+    The session's first render is marked ``assigned``: the moment it joined the
+    experiment. The holdout comparison counts sessions by it.
     """
     if not analytics_enabled():
         return True
     try:
         visitor = visitor_for(request, create=True)
         arm = arm_for(visitor)
+        now = timezone.now()
         insert(
             EventKind.WIDGET_RENDERED,
             visitor=visitor,
             arm=arm,
+            # Once per session (it remembers, signing in included): when it joined.
+            assigned=bool(visitor) and remember_joined(request, arm, now),
             garment_pk=getattr(garment, "pk", None),
+            now=now,
         )
         return arm != Arm.HOLDOUT
     except Exception:

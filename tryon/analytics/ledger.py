@@ -2,11 +2,11 @@
 
 Paid calls per day come from ``tryon.models.DailyUsage``, the counter the daily cap
 uses (exact: retries included, never given back when try-ons are deleted). The split by
-source (shopper, preview, staff) and by product comes from the try-ons themselves:
-``TryOn.provider_calls``, ``source`` and ``garment`` of the rows finished in the range,
-and, for rows deleted since (shopper results expire), the ``job_succeeded`` /
-``job_failed`` events recorded when they finished. Calls the counter has but no
-try-on explains (made before analytics were on, or rows deleted unrecorded) are
+source (shopper, preview, staff) and by product comes from the ``job_succeeded`` /
+``job_failed`` events recorded when each try-on finished (its ``provider_calls``,
+``source``, ``garment``, reuse and error code: kept after shopper results expire), and,
+for try-ons still stored that have no such event (finished before analytics were on),
+from the ``TryOn`` rows themselves. Calls the counter has but no try-on explains are
 reported as unattributed, not hidden.
 
 A request answered from an earlier identical result (``TryOn.reused_from``) made no
@@ -26,6 +26,7 @@ from ..conf import tryon_settings
 from ..exceptions import ERROR_DESCRIPTIONS
 from ..models import DailyUsage, TryOn, TryOnStatus
 from .models import JOB_KINDS, EventKind, TryOnEvent
+from .rollup import totals
 from .store import local_day
 
 NO_CODE = "none"
@@ -70,12 +71,14 @@ def days_of(start: datetime, end: datetime) -> tuple[date, date]:
 
 
 def _tally_rows(tally: _Tally, start: datetime, end: datetime) -> None:
+    recorded = TryOnEvent.objects.filter(kind__in=JOB_KINDS, tryon_id=OuterRef("pk"))
     rows = (
         TryOn.objects.filter(
             finished_at__gte=start,
             finished_at__lt=end,
             status__in=[TryOnStatus.SUCCEEDED, TryOnStatus.FAILED],
         )
+        .filter(~Exists(recorded))
         .annotate(is_reused=Q(reused_from__isnull=False))
         .values("source", "garment_id", "status", "is_reused", "error_code")
         .annotate(n=Count("pk"), calls=Sum("provider_calls"))
@@ -96,25 +99,20 @@ def _tally_rows(tally: _Tally, start: datetime, end: datetime) -> None:
 
 
 def _tally_events(tally: _Tally, start: datetime, end: datetime) -> None:
-    gone = ~Exists(TryOn.objects.filter(pk=OuterRef("tryon_id")))
-    rows = (
-        TryOnEvent.objects.filter(kind__in=JOB_KINDS, created_at__gte=start, created_at__lt=end)
-        .filter(gone)
-        .values("source", "garment_pk", "kind", "reused", "code")
-        .annotate(n=Count("pk"), calls=Sum("calls"))
-        .order_by()
-    )
-    for row in rows:
+    by = ["kind", "source", "garment_pk", "reused", "code"]
+    for (kind, source, garment, reused, code), measures in totals(
+        start, end, by, kinds=JOB_KINDS
+    ).items():
         tally.add(
             {
-                "source": row["source"],
-                "garment": row["garment_pk"],
-                "code": row["code"],
-                "n": row["n"],
-                "calls": row["calls"],
+                "source": source,
+                "garment": garment or None,
+                "code": code or None,
+                "n": measures["events"],
+                "calls": measures["calls"],
             },
-            succeeded=row["kind"] == EventKind.JOB_SUCCEEDED,
-            reused=bool(row["reused"]),
+            succeeded=kind == EventKind.JOB_SUCCEEDED,
+            reused=bool(reused),
         )
 
 

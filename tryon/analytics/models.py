@@ -2,8 +2,11 @@
 
 One narrow table of events, written with one INSERT each. Nothing in it names a person:
 no IP address, no user agent, no user id. ``visitor`` is a keyed hash (HMAC with
-``SECRET_KEY``) of the browser session, so events of one session can be counted
+``SECRET_KEY``, 64 bits) of the browser session, so events of one session can be counted
 together without the session key being recoverable from the table.
+
+Two small tables of daily totals (``rollup.py``) keep the dashboard fast over millions of
+events: days that are over are summed once, only the last two are read from events.
 
 This module imports nothing from ``tryon.models`` (which imports it so that Django
 loads the models): events keep plain ids, not foreign keys, so they outlive the
@@ -70,10 +73,15 @@ class TryOnEvent(models.Model):
     # over every row.
     day = models.DateField()
     kind = models.CharField(max_length=24, choices=EventKind.choices)
-    # HMAC-SHA256 (keyed with SECRET_KEY) of the session, first 32 hex digits; "" if none.
-    visitor = models.CharField(max_length=32, blank=True, default="")
+    # HMAC-SHA256 (keyed with SECRET_KEY) of the session, first 64 bits; 0 if none.
+    visitor = models.BigIntegerField(default=0)
     # The holdout arm: set on renders, and on conversions attributed to a render.
     arm = models.CharField(max_length=8, blank=True, default="", choices=Arm.choices)
+    # The session's first widget render: when it joined the experiment, in its arm.
+    assigned = models.BooleanField(default=False)
+    # On conversions and try-on requests: when the session joined, in ``arm`` (from the
+    # session), so the holdout's cohorts need no look-up.
+    joined_at = models.DateTimeField(null=True, blank=True)
     garment_pk = models.BigIntegerField(null=True, blank=True)
     tryon_id = models.UUIDField(null=True, blank=True)
     source = models.CharField(max_length=12, blank=True, default="")  # shopper|preview|staff
@@ -89,11 +97,23 @@ class TryOnEvent(models.Model):
         verbose_name = _("try-on event")
         verbose_name_plural = _("try-on events")
         indexes = [
-            # The dashboard: events of some kinds in a date range.
-            models.Index(fields=["kind", "created_at"], name="tryon_event_kind_time"),
-            # Attribution: did this session see the widget (or try on) in the window?
-            models.Index(fields=["visitor", "kind", "created_at"], name="tryon_event_visitor"),
-            # Retention: delete by age.
+            # The dashboard: events of some kinds in a time range, and their sessions
+            # (counted from the index alone).
+            models.Index(fields=["kind", "created_at", "visitor"], name="tryon_event_kind_time"),
+            # Attribution: did this session see the widget (or join, in which arm) in the
+            # window? Answered from the index alone.
+            models.Index(
+                fields=["visitor", "kind", "created_at", "arm", "assigned"],
+                name="tryon_event_visitor",
+            ),
+            # The ledger: which try-ons have their finish recorded. Partial: only events
+            # about a try-on pay for it.
+            models.Index(
+                fields=["tryon_id"],
+                condition=Q(tryon_id__isnull=False),
+                name="tryon_event_tryon",
+            ),
+            # Daily totals and retention: events by time.
             models.Index(fields=["created_at"], name="tryon_event_time"),
         ]
         constraints = [
@@ -107,6 +127,58 @@ class TryOnEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TryOnEventDay(models.Model):
+    """Totals of one day's events per kind, arm, garment, source, reuse and error code
+    (``rollup.py``). A row with an empty ``kind`` marks the day as summed. ``garment_pk``
+    and ``code`` 0: none."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=24, blank=True)
+    arm = models.CharField(max_length=8, blank=True, default="")
+    garment_pk = models.BigIntegerField(default=0)
+    source = models.CharField(max_length=12, blank=True, default="")
+    reused = models.BooleanField(default=False)
+    code = models.IntegerField(default=0)
+    events = models.PositiveIntegerField(default=0)
+    assignments = models.PositiveIntegerField(default=0)  # sessions that joined that day
+    value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    wait_ms = models.BigIntegerField(default=0)  # total, over ``waits`` events
+    waits = models.PositiveIntegerField(default=0)
+    calls = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("try-on events of a day")
+        verbose_name_plural = _("try-on events of a day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "arm", "garment_pk", "source", "reused", "code"],
+                name="tryon_event_day_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind or '(summed)'}: {self.events}"
+
+
+class TryOnVisitDay(models.Model):
+    """Sessions (distinct visitors) of one day per kind and arm: a day's visits."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=24)
+    arm = models.CharField(max_length=8, blank=True, default="")
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("try-on visits of a day")
+        verbose_name_plural = _("try-on visits of a day")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "arm"], name="tryon_visit_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.visits}"
 
 
 class AnalyticsDashboard(models.Model):

@@ -1,9 +1,16 @@
 """``summary(start, end)``: every figure of the dashboard, as a dict.
 
-Sessions are counted by their visitor hash; a session is in the experiment when the
-widget was rendered for it in the range (the exposed arm saw it, the holdout's was
-recorded and not drawn). A session converted when it recorded an order (``carts``:
-an add to cart) attributed to its arm; revenue is the sum of its orders' values.
+Two units are counted, each where it fits:
+
+- The holdout compares **sessions that joined the experiment in the range**: a session
+  joins at its first widget render (``assigned``), in its arm, whatever happens later.
+  It converted when it recorded an order (``carts``: an add to cart) in the range,
+  attributed to its arm; its revenue is the sum of those orders' values.
+- The funnel, the naive comparison's base and the per-day chart count **visits**: a
+  session on one day (as web analytics do), and events.
+
+Daily totals come from ``rollup.py``; only conversions and try-on requests are read from
+events, each checked against the session's assignment.
 """
 
 from __future__ import annotations
@@ -13,16 +20,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from ..models import Garment
 from .holdout import holdout_percent
 from .ledger import days_of, ledger
 from .models import CONVERSION_KINDS, Arm, EventKind, TryOnEvent
+from .rollup import totals, visits
 from .stats import Sample, compare_means, compare_rates
 
-#: The funnel's steps: (kind, label). Conversions count the exposed arm's sessions.
+#: The funnel's steps: (kind, label). Visits of the exposed arm.
 FUNNEL = (
     (EventKind.WIDGET_RENDERED, "Widget on a product page"),
     (EventKind.WIDGET_SHOWN, "Widget seen"),
@@ -40,6 +48,8 @@ NAIVE_LABEL = (
     "those who do not, so this gap measures who uses try-on, not what it does; the "
     "holdout comparison above does."
 )
+ARMS = (Arm.EXPOSED, Arm.HOLDOUT)
+Conversions = dict[str, dict[str, dict[int, Decimal]]]  # arm -> kind -> visitor -> value
 
 
 def normalise_range(start: date | datetime, end: date | datetime) -> tuple[datetime, datetime]:
@@ -62,26 +72,28 @@ def summary(start: date | datetime, end: date | datetime) -> dict[str, Any]:
     """The dashboard's figures for ``[start, end)`` (aware datetimes, or dates)."""
     start, end = normalise_range(start, end)
     in_range = TryOnEvent.objects.filter(created_at__gte=start, created_at__lt=end)
-    renders = in_range.filter(kind=EventKind.WIDGET_RENDERED)
-    counts = _counts(in_range)
-    arms, conversions = _arms(in_range, renders, counts)
+    # Events of sessions that joined in the range (the arm is the one they joined).
+    joined = in_range.filter(joined_at__gte=start, joined_at__lt=end)
+    by_kind = totals(start, end, ["kind", "arm"])
+    kind_visits = visits(start, end)
+    conversions = _conversions(joined)
+    arms = _arms(by_kind, conversions)
     book = ledger(start, end)
+    waited = by_kind.get((EventKind.TRYON_SUCCEEDED.value, ""), {})
     return {
         "start": start,
         "end": end,
-        "funnel": _funnel(counts, conversions),
-        "events": {
-            kind: {"events": sum(c["events"] for c in by_arm.values()), "sessions": _any(by_arm)}
-            for kind, by_arm in counts.items()
-        },
+        "funnel": _funnel(by_kind, kind_visits),
+        "events": _events(by_kind, kind_visits),
         "arms": arms,
         "holdout": _holdout(arms, conversions),
-        "naive": _naive(in_range, renders, arms, conversions),
-        "wait": in_range.filter(kind=EventKind.TRYON_SUCCEEDED, wait_ms__isnull=False).aggregate(
-            count=Count("pk"), average_ms=Avg("wait_ms")
-        ),
-        "daily": _daily(in_range, start, end, book),
-        "products": _products(in_range, book),
+        "naive": _naive(joined, arms, conversions),
+        "wait": {
+            "count": waited.get("waits", 0),
+            "average_ms": waited["wait_ms"] / waited["waits"] if waited.get("waits") else None,
+        },
+        "daily": _daily(start, end, book),
+        "products": _products(start, end, book),
         "paid_calls": book["paid_calls"],
         "answered_without_call": book["answered_without_call"],
         "credits_saved": book["credits_saved"],
@@ -89,86 +101,63 @@ def summary(start: date | datetime, end: date | datetime) -> dict[str, Any]:
     }
 
 
-def _counts(in_range: QuerySet[TryOnEvent]) -> dict[str, dict[str, dict[str, int]]]:
-    """kind -> arm -> {"events", "sessions"}."""
-    rows = (
-        in_range.exclude(kind=EventKind.BUDGET_ALERT)
-        .values("kind", "arm")
-        .annotate(
-            events=Count("pk"), sessions=Count("visitor", distinct=True, filter=~Q(visitor=""))
-        )
-        .order_by()
-    )
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    for row in rows:
-        counts[row["kind"]][row["arm"]] = {"events": row["events"], "sessions": row["sessions"]}
-    return counts
-
-
-def _any(by_arm: dict[str, dict[str, int]]) -> int:
-    # Sessions of one kind across arms: a session has one arm, so the sum is exact
-    # except for conversions both attributed and not (rare); good enough for a total.
-    return sum(c["sessions"] for c in by_arm.values())
+def _events(
+    by_kind: dict[tuple[Any, ...], dict[str, Any]], kind_visits: dict[tuple[str, str], int]
+) -> dict[str, dict[str, int]]:
+    """kind -> {"events", "visits"} over both arms."""
+    result: dict[str, dict[str, int]] = defaultdict(lambda: {"events": 0, "visits": 0})
+    for (kind, _arm), measures in by_kind.items():
+        result[kind]["events"] += measures["events"]
+    for (kind, _arm), count in kind_visits.items():
+        result[kind]["visits"] += count
+    return dict(result)
 
 
 def _funnel(
-    counts: dict[str, dict[str, dict[str, int]]],
-    conversions: dict[str, dict[str, dict[str, Decimal]]],
+    by_kind: dict[tuple[Any, ...], dict[str, Any]], kind_visits: dict[tuple[str, str], int]
 ) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     for kind, label in FUNNEL:
-        by_arm = counts.get(kind, {})
-        if kind in CONVERSION_KINDS:  # the exposed sessions' own, as in the holdout figures
-            figures = {
-                **by_arm.get(Arm.EXPOSED, {}),
-                "sessions": len(conversions[Arm.EXPOSED][kind]),
-            }
-        elif kind == EventKind.WIDGET_RENDERED:
-            figures = by_arm.get(Arm.EXPOSED, {})
-        else:
-            figures = _merged(by_arm)
+        # Renders and conversions: the exposed arm's. The rest happen only where the
+        # widget is shown, whatever arm (or none) they carry.
+        exposed_only = kind in (EventKind.WIDGET_RENDERED, *CONVERSION_KINDS)
+        arms = [Arm.EXPOSED.value] if exposed_only else ["", *[arm.value for arm in ARMS]]
         steps.append(
             {
                 "kind": str(kind),
                 "label": label,
-                "events": figures.get("events", 0),
-                "sessions": figures.get("sessions", 0),
+                "events": sum(by_kind.get((kind.value, arm), {}).get("events", 0) for arm in arms),
+                "visits": sum(kind_visits.get((kind.value, arm), 0) for arm in arms),
             }
         )
-    top = steps[0]["sessions"] or 0
+    top = steps[0]["visits"]
     for step in steps:
-        step["share"] = step["sessions"] / top if top else None
+        step["share"] = step["visits"] / top if top else None
     return steps
 
 
-def _merged(by_arm: dict[str, dict[str, int]]) -> dict[str, int]:
-    return {"events": sum(c["events"] for c in by_arm.values()), "sessions": _any(by_arm)}
-
-
-def _arms(
-    in_range: QuerySet[TryOnEvent],
-    renders: QuerySet[TryOnEvent],
-    counts: dict[str, dict[str, dict[str, int]]],
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Decimal]]]]:
-    """Per arm: sessions, converting sessions, revenue; and arm -> kind -> visitor -> value."""
-    seen_in_arm = renders.filter(visitor=OuterRef("visitor"), arm=OuterRef("arm"))
+def _conversions(joined: QuerySet[TryOnEvent]) -> Conversions:
+    """Conversions of sessions that joined in the range, in the arm they joined."""
     rows = (
-        in_range.filter(kind__in=CONVERSION_KINDS, arm__in=[Arm.EXPOSED, Arm.HOLDOUT])
-        .exclude(visitor="")
-        .filter(Exists(seen_in_arm))
+        joined.filter(kind__in=CONVERSION_KINDS, arm__in=ARMS)
+        .exclude(visitor=0)
         .values("arm", "kind", "visitor")
         .annotate(revenue=Sum("value"))
         .order_by()
     )
-    conversions: dict[str, dict[str, dict[str, Decimal]]] = {
-        arm: {str(kind): {} for kind in CONVERSION_KINDS} for arm in (Arm.EXPOSED, Arm.HOLDOUT)
-    }
+    result: Conversions = {arm: {str(kind): {} for kind in CONVERSION_KINDS} for arm in ARMS}
     for row in rows:
-        conversions[row["arm"]][row["kind"]][row["visitor"]] = row["revenue"] or Decimal(0)
-    rendered = counts.get(EventKind.WIDGET_RENDERED, {})
+        result[row["arm"]][row["kind"]][row["visitor"]] = row["revenue"] or Decimal(0)
+    return result
+
+
+def _arms(
+    by_kind: dict[tuple[Any, ...], dict[str, Any]], conversions: Conversions
+) -> dict[str, dict[str, Any]]:
     arms = {}
-    for arm in (Arm.EXPOSED, Arm.HOLDOUT):
-        sessions = rendered.get(arm, {}).get("sessions", 0)
+    for arm in ARMS:
+        rendered = by_kind.get((EventKind.WIDGET_RENDERED.value, arm.value), {})
+        sessions = int(rendered.get("assignments", 0))
         orders = conversions[arm][EventKind.ORDER]
         carts = conversions[arm][EventKind.ADD_TO_CART]
         revenue = sum(orders.values(), Decimal(0))
@@ -181,17 +170,15 @@ def _arms(
             "cart_rate": len(carts) / sessions if sessions else None,
             "revenue_per_session": float(revenue) / sessions if sessions else None,
         }
-    return arms, conversions
+    return arms
 
 
-def _sample(sessions: int, values: dict[str, Decimal]) -> Sample:
+def _sample(sessions: int, values: dict[int, Decimal]) -> Sample:
     amounts = [float(v) for v in values.values()]
     return Sample(sessions, sum(amounts), sum(a * a for a in amounts))
 
 
-def _holdout(
-    arms: dict[str, dict[str, Any]], conversions: dict[str, dict[str, dict[str, Decimal]]]
-) -> dict[str, Any]:
+def _holdout(arms: dict[str, dict[str, Any]], conversions: Conversions) -> dict[str, Any]:
     exposed, holdout = arms[Arm.EXPOSED], arms[Arm.HOLDOUT]
     orders = compare_rates(
         exposed["conversions"], exposed["sessions"], holdout["conversions"], holdout["sessions"]
@@ -222,16 +209,12 @@ def _holdout(
 
 
 def _naive(
-    in_range: QuerySet[TryOnEvent],
-    renders: QuerySet[TryOnEvent],
-    arms: dict[str, dict[str, Any]],
-    conversions: dict[str, dict[str, dict[str, Decimal]]],
+    joined: QuerySet[TryOnEvent], arms: dict[str, dict[str, Any]], conversions: Conversions
 ) -> dict[str, Any]:
-    exposed_render = renders.filter(visitor=OuterRef("visitor"), arm=Arm.EXPOSED)
+    """Among the exposed arm's sessions: those that requested a try-on against the rest."""
     users = set(
-        in_range.filter(kind=EventKind.TRYON_REQUESTED)
-        .exclude(visitor="")
-        .filter(Exists(exposed_render))
+        joined.filter(kind=EventKind.TRYON_REQUESTED, arm=Arm.EXPOSED)
+        .exclude(visitor=0)
         .values_list("visitor", flat=True)
         .distinct()
     )
@@ -249,10 +232,9 @@ def _naive(
         "carts": len(carts) - used["carts"],
     }
     for group in (used, others):
-        group["conversion_rate"] = (
-            group["conversions"] / group["sessions"] if group["sessions"] else None
-        )
-        group["cart_rate"] = group["carts"] / group["sessions"] if group["sessions"] else None
+        n = group["sessions"]
+        group["conversion_rate"] = group["conversions"] / n if n else None
+        group["cart_rate"] = group["carts"] / n if n else None
     names = ("used try-on", "did not")
     return {
         "label": NAIVE_LABEL,
@@ -279,30 +261,19 @@ _DAILY_KINDS: dict[str, str] = {
 }
 
 
-def _daily(
-    in_range: QuerySet[TryOnEvent], start: datetime, end: datetime, book: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _daily(start: datetime, end: datetime, book: dict[str, Any]) -> list[dict[str, Any]]:
     first_day, last_day = days_of(start, end)
     days: dict[date, dict[str, Any]] = {}
     day = first_day
     while day <= last_day:
-        days[day] = {
-            "day": day,
-            **dict.fromkeys(_DAILY_KINDS.values(), 0),
-            "revenue": Decimal(0),
-        }
+        days[day] = {"day": day, **dict.fromkeys(_DAILY_KINDS.values(), 0)}
+        days[day].update(revenue=Decimal(0), paid_calls=0)
         day += timedelta(days=1)
-    rows = (
-        in_range.filter(kind__in=list(_DAILY_KINDS))
-        .values("day", "kind")
-        .annotate(n=Count("pk"), revenue=Sum("value"))
-        .order_by()
-    )
-    for row in rows:
-        if row["day"] in days:
-            days[row["day"]][_DAILY_KINDS[row["kind"]]] += row["n"]
-            if row["kind"] == EventKind.ORDER:
-                days[row["day"]]["revenue"] += row["revenue"] or Decimal(0)
+    for (day, kind), measures in totals(start, end, ["day", "kind"]).items():
+        if day in days and kind in _DAILY_KINDS:
+            days[day][_DAILY_KINDS[kind]] += measures["events"]
+            if kind == EventKind.ORDER:
+                days[day]["revenue"] += measures["value"] or Decimal(0)
     for entry in book["daily"]:
         if entry["day"] in days:
             days[entry["day"]]["paid_calls"] = entry["paid_calls"]
@@ -319,13 +290,7 @@ _PRODUCT_KINDS: dict[str, str] = {
 }
 
 
-def _products(in_range: QuerySet[TryOnEvent], book: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = (
-        in_range.filter(kind__in=list(_PRODUCT_KINDS), garment_pk__isnull=False)
-        .values("garment_pk", "kind")
-        .annotate(n=Count("pk"), revenue=Sum("value"))
-        .order_by()
-    )
+def _products(start: datetime, end: datetime, book: dict[str, Any]) -> list[dict[str, Any]]:
     table: dict[int, dict[str, Any]] = {}
 
     def entry(pk: int) -> dict[str, Any]:
@@ -334,15 +299,15 @@ def _products(in_range: QuerySet[TryOnEvent], book: dict[str, Any]) -> list[dict
             table[pk].update(revenue=Decimal(0), paid_calls=0, failed=0, reused=0)
         return table[pk]
 
-    for row in rows:
-        item = entry(int(row["garment_pk"] or 0))
-        item[_PRODUCT_KINDS[row["kind"]]] += row["n"]
-        if row["kind"] == EventKind.ORDER:
-            item["revenue"] += row["revenue"] or Decimal(0)
+    for (pk, kind), measures in totals(start, end, ["garment_pk", "kind"]).items():
+        if pk and kind in _PRODUCT_KINDS:
+            item = entry(int(pk))
+            item[_PRODUCT_KINDS[kind]] += measures["events"]
+            if kind == EventKind.ORDER:
+                item["revenue"] += measures["value"] or Decimal(0)
     for pk, calls in book["by_product"].items():
         if pk is not None:
-            item = entry(pk)
-            item.update(
+            entry(pk).update(
                 paid_calls=calls["paid_calls"], failed=calls["failed"], reused=calls["reused"]
             )
     names = dict(Garment.objects.filter(pk__in=list(table)).values_list("pk", "name"))
