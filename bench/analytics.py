@@ -227,7 +227,9 @@ def _recording_call(garment: Any) -> float:
 
 
 def _session_events(rng: random.Random, visitor: int, arm: str, start: float) -> list[tuple]:
-    """One shopper's events: (seconds, kind, visitor, arm, assigned, garment slot, extra).
+    """One shopper's events: (seconds, kind, visitor, arm, assigned, garment slot, wait,
+    joined): joined, the time of its first render, is on its try-on requests and
+    conversions (the session remembers it and records it with them).
 
     Visits cluster in time (a few minutes of browsing; one in five comes back a few days
     later), as real sessions do; the exposed arm sees and uses the widget.
@@ -235,18 +237,23 @@ def _session_events(rng: random.Random, visitor: int, arm: str, start: float) ->
     events: list[tuple] = []
     visits = [start] + ([start + rng.uniform(1, 6) * 86400] if rng.random() < 0.2 else [])
     exposed = arm == "exposed"
+    joined = None
     for visit in visits:
         moment = visit
         for _ in range(1 + min(12, int(rng.expovariate(1 / 2.2)))):
             moment += rng.uniform(20, 240)
             garment = rng.randrange(50)
-            events.append((moment, "widget_rendered", visitor, arm, not events, garment, None))
+            first = joined is None
+            joined = moment if first else joined
+            events.append((moment, "widget_rendered", visitor, arm, first, garment, None, None))
             if not exposed:
                 continue
             if rng.random() < 0.55:
-                events.append((moment + 2, "widget_shown", visitor, "", False, garment, None))
+                events.append((moment + 2, "widget_shown", visitor, "", False, garment, None, None))
             if rng.random() < 0.12:
-                events.append((moment + 9, "dialog_opened", visitor, "", False, garment, None))
+                events.append(
+                    (moment + 9, "dialog_opened", visitor, "", False, garment, None, None)
+                )
                 if rng.random() < 0.6:
                     wait = rng.randrange(4000, 30000)
                     for offset, kind in (
@@ -256,11 +263,23 @@ def _session_events(rng: random.Random, visitor: int, arm: str, start: float) ->
                         (15 + wait / 1000, "tryon_succeeded"),
                         (20 + wait / 1000, "result_viewed"),
                     ):
-                        events.append((moment + offset, kind, visitor, "", False, garment, wait))
+                        requested = kind == "tryon_requested"
+                        events.append(
+                            (
+                                moment + offset,
+                                kind,
+                                visitor,
+                                arm if requested else "",
+                                False,
+                                garment,
+                                wait,
+                                joined if requested else None,
+                            )
+                        )
         if rng.random() < (0.09 if exposed else 0.08):
-            events.append((moment + 30, "add_to_cart", visitor, arm, False, garment, None))
+            events.append((moment + 30, "add_to_cart", visitor, arm, False, garment, None, joined))
             if rng.random() < 0.4:
-                events.append((moment + 300, "order", visitor, arm, False, garment, None))
+                events.append((moment + 300, "order", visitor, arm, False, garment, None, joined))
     return events
 
 
@@ -276,8 +295,9 @@ def _rows(count: int, now: Any) -> list[tuple]:
         visitor = visitor_hash(f"session-{number}")
         number += 1
         start = now.timestamp() - span + rng.random() * (span - 7 * 86400 * rng.random())
-        generated.extend(_session_events(rng, visitor, arm_for(visitor, 10), start))
-    generated = [row for row in generated if row[0] < now.timestamp()][:count]
+        events = _session_events(rng, visitor, arm_for(visitor, 10), start)
+        generated.extend(row for row in events if row[0] < now.timestamp())
+    del generated[count:]
     generated.sort(key=lambda row: row[0])  # inserted as they happen: in time order
     return generated
 
@@ -309,6 +329,7 @@ def load_events(count: int) -> float:
         "visitor",
         "arm",
         "assigned",
+        "joined_at",
         "garment_pk",
         "tryon_id",
         "source",
@@ -322,8 +343,9 @@ def load_events(count: int) -> float:
     value_field = TryOnEvent._meta.get_field("value")
     uuid_field = TryOnEvent._meta.get_field("tryon_id")
     rows = []
-    for seconds, kind, visitor, arm, assigned, slot, wait in _rows(count, now):
+    for seconds, kind, visitor, arm, assigned, slot, wait, joined in _rows(count, now):
         moment = datetime.fromtimestamp(seconds, tz=UTC)
+        joined_at = datetime.fromtimestamp(joined, tz=UTC) if joined else None
         job = kind == "job_succeeded"
         value = Decimal(rng.randrange(1000, 12000)) / 100 if kind == "order" else None
         rows.append(
@@ -334,6 +356,7 @@ def load_events(count: int) -> float:
                 0 if job else visitor,
                 arm,
                 assigned,
+                ops.adapt_datetimefield_value(joined_at) if joined_at else None,
                 garment_pks[slot],
                 uuid_field.get_db_prep_value(uuid.uuid4(), connection) if job else None,
                 "shopper" if job else "",

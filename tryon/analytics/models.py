@@ -106,6 +106,13 @@ class TryOnEvent(models.Model):
                 fields=["visitor", "kind", "created_at", "arm", "assigned"],
                 name="tryon_event_visitor",
             ),
+            # The holdout's cohorts: conversions and try-on requests of sessions that
+            # joined in a range, read from the index alone. Partial: only those rows.
+            models.Index(
+                fields=["kind", "joined_at", "arm", "visitor", "created_at", "value"],
+                condition=Q(joined_at__isnull=False),
+                name="tryon_event_cohort",
+            ),
             # The ledger: which try-ons have their finish recorded. Partial: only events
             # about a try-on pay for it.
             models.Index(

@@ -138,16 +138,19 @@ def _funnel(
 
 def _conversions(joined: QuerySet[TryOnEvent]) -> Conversions:
     """Conversions of sessions that joined in the range, in the arm they joined."""
-    rows = (
-        joined.filter(kind__in=CONVERSION_KINDS, arm__in=ARMS)
-        .exclude(visitor=0)
-        .values("arm", "kind", "visitor")
+    result: Conversions = {arm: {str(kind): {} for kind in CONVERSION_KINDS} for arm in ARMS}
+    converted = joined.filter(arm__in=ARMS).exclude(visitor=0)
+    carts = converted.filter(kind=EventKind.ADD_TO_CART).values_list("arm", "visitor").distinct()
+    for arm, visitor in carts:
+        result[arm][EventKind.ADD_TO_CART][visitor] = Decimal(0)
+    orders = (
+        converted.filter(kind=EventKind.ORDER)
+        .values_list("arm", "visitor")
         .annotate(revenue=Sum("value"))
         .order_by()
     )
-    result: Conversions = {arm: {str(kind): {} for kind in CONVERSION_KINDS} for arm in ARMS}
-    for row in rows:
-        result[row["arm"]][row["kind"]][row["visitor"]] = row["revenue"] or Decimal(0)
+    for arm, visitor, revenue in orders:
+        result[arm][EventKind.ORDER][visitor] = revenue or Decimal(0)
     return result
 
 
