@@ -66,9 +66,10 @@ def daily_lines(
     title: str, days: Sequence[date], series: Sequence[tuple[str, Sequence[float]]]
 ) -> SafeString:
     """A line per named series over ``days``, with a y axis and a legend."""
-    left, right, top, bottom, height = 48, 12, 26, 24, 220
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
     peak = _nice_max(max((max(values, default=0) for _, values in series), default=0))
+    left = 16 + 7 * len(_number(peak))
+    right, top, bottom, height = 12, 26, 24, 220
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
     step = plot_w / max(1, len(days) - 1)
     body = [_legend(name for name, _ in series)]
     for fraction in (0, 0.5, 1):
@@ -83,8 +84,8 @@ def daily_lines(
         for index in sorted({0, len(days) // 2, len(days) - 1}):
             x = left + index * step
             body.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" {_FONT}>'
-                f"{days[index]:%b %d}</text>"
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{_anchor(index, len(days))}" '
+                f"{_FONT}>{days[index]:%b %d}</text>"
             )
     for number, (name, values) in enumerate(series):
         colour = COLOURS[number % len(COLOURS)]
@@ -104,10 +105,13 @@ def daily_lines(
 def daily_bars(
     title: str, days: Sequence[date], values: Sequence[float], limit: float | None = None
 ) -> SafeString:
-    """A bar per day, and the daily cap as a dashed line when there is one in view."""
-    left, right, top, bottom, height = 48, 12, 10, 24, 180
+    """A bar per day, and the daily cap as a dashed line when it is near enough to show."""
+    highest = max(values, default=0)
+    cap_in_view = limit is not None and 0 < limit <= max(highest, 1) * 1.5
+    peak = _nice_max(max(highest, limit if cap_in_view and limit else 0))
+    left = 16 + 7 * len(_number(peak))
+    right, top, bottom, height = 12, 14, 24, 180
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = _nice_max(max([*values, *([limit] if limit else [])], default=0))
     slot = plot_w / max(1, len(days))
     body = []
     for fraction in (0, 0.5, 1):
@@ -128,10 +132,10 @@ def daily_bars(
         for index in sorted({0, len(days) // 2, len(days) - 1}):
             x = left + (index + 0.5) * slot
             body.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" {_FONT}>'
-                f"{days[index]:%b %d}</text>"
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{_anchor(index, len(days))}" '
+                f"{_FONT}>{days[index]:%b %d}</text>"
             )
-    if limit:
+    if limit and cap_in_view:
         y = top + plot_h * (1 - limit / peak)
         body.append(
             f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -140,13 +144,18 @@ def daily_bars(
             f'<text x="{WIDTH - right}" y="{y - 4:.1f}" text-anchor="end" {_FONT}>'
             f"{escape(f'cap {_number(limit)}')}</text>"
         )
+    elif limit:
+        body.append(
+            f'<text x="{WIDTH - right}" y="{top - 2}" text-anchor="end" {_FONT}>'
+            f"{escape(f'daily cap {_number(limit)}: far above')}</text>"
+        )
     return _svg(title, height, body)
 
 
 def intervals(title: str, rows: Sequence[tuple[str, float, float, float, str]]) -> SafeString:
     """Estimates with their 95% intervals around a zero line: ``(label, est, low, high,
     text)``. Each row is scaled on its own (the rows have different units)."""
-    label_width, row_height = 210, 34
+    label_width, row_height = 280, 38
     plot_left, plot_right = label_width + 10, WIDTH - 20
     centre = (plot_left + plot_right) / 2
     half = (plot_right - plot_left) / 2
@@ -165,9 +174,15 @@ def intervals(title: str, rows: Sequence[tuple[str, float, float, float, str]]) 
             f'<line x1="{x_low:.1f}" x2="{x_high:.1f}" y1="{y}" y2="{y}" stroke="{colour}" '
             f'stroke-width="3"/><circle cx="{x_est:.1f}" cy="{y}" r="5" fill="{colour}">'
             f"<title>{escape(text)}</title></circle>"
-            f'<text x="{centre}" y="{y + 17}" text-anchor="middle" {_FONT}>{escape(text)}</text>'
+            f'<text x="{label_width}" y="{y + 18}" text-anchor="end" {_FONT} '
+            f'fill-opacity="0.75">{escape(text)}</text>'
         )
     return _svg(title, 14 + len(rows) * row_height, body)
+
+
+def _anchor(index: int, count: int) -> str:
+    """Day labels at the ends of the axis stay inside the picture."""
+    return "start" if index == 0 else "end" if index == count - 1 else "middle"
 
 
 def _legend(names: Iterable[str]) -> str:

@@ -41,7 +41,9 @@ def date_range(params: Any) -> tuple[date, date, RangeForm]:
     """The range asked for in ``params`` (GET), else the last ``DEFAULT_DAYS`` days."""
     form = RangeForm(params)
     if form.is_valid():
-        return form.cleaned_data["start"], form.cleaned_data["end"], form
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        # Bound to what is shown, so the date fields say it even when left empty.
+        return start, end, RangeForm({"start": start, "end": end})
     end = timezone.localdate()
     return end - timedelta(days=DEFAULT_DAYS - 1), end, form
 

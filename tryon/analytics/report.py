@@ -163,7 +163,7 @@ def _arms(
         sessions = int(rendered.get("assignments", 0))
         orders = conversions[arm][EventKind.ORDER]
         carts = conversions[arm][EventKind.ADD_TO_CART]
-        revenue = sum(orders.values(), Decimal(0))
+        revenue = _money(sum(orders.values(), Decimal(0)))
         arms[str(arm)] = {
             "sessions": sessions,
             "conversions": len(orders),
@@ -174,6 +174,11 @@ def _arms(
             "revenue_per_session": float(revenue) / sessions if sessions else None,
         }
     return arms
+
+
+def _money(amount: Decimal) -> Decimal:
+    # Sums come back from SQLite with a float's digits: cents, as they were recorded.
+    return Decimal(amount).quantize(Decimal("0.01"))
 
 
 def _sample(sessions: int, values: dict[int, Decimal]) -> Sample:
@@ -280,6 +285,8 @@ def _daily(start: datetime, end: datetime, book: dict[str, Any]) -> list[dict[st
     for entry in book["daily"]:
         if entry["day"] in days:
             days[entry["day"]]["paid_calls"] = entry["paid_calls"]
+    for entry in days.values():
+        entry["revenue"] = _money(entry["revenue"])
     return list(days.values())
 
 
@@ -316,4 +323,5 @@ def _products(start: datetime, end: datetime, book: dict[str, Any]) -> list[dict
     names = dict(Garment.objects.filter(pk__in=list(table)).values_list("pk", "name"))
     for pk, item in table.items():
         item["name"] = names.get(pk, f"(deleted garment {pk})")
+        item["revenue"] = _money(item["revenue"])
     return sorted(table.values(), key=lambda item: (-item["rendered"], item["name"]))
