@@ -30,16 +30,18 @@ class Command(BaseCommand):
         events = delete_expired_events(dry_run=dry_run)
         if dry_run:
             self.stdout.write(
-                f"Would delete {report.photos} expired shopper photo(s), "
-                f"{report.tryons} try-on(s) and {events} analytics event(s)."
+                f"Would delete {report.photos} expired shopper photo(s) "
+                f"and {report.tryons} try-on(s)."
             )
+            self.stdout.write(f"Would delete {events} analytics event(s).")
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Deleted {report.photos} expired shopper photo(s), {report.tryons} try-on(s), "
-                f"{report.files} file(s) and {events} analytics event(s)."
+                f"Deleted {report.photos} expired shopper photo(s), {report.tryons} try-on(s) "
+                f"and {report.files} file(s)."
             )
         )
+        self.stdout.write(f"Deleted {events} analytics event(s) past the retention time.")
         if report.file_errors:
             raise CommandError(
                 f"{report.file_errors} file(s) could not be deleted from storage; their rows "
