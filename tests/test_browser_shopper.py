@@ -1,10 +1,10 @@
 """The shopper's flows beyond the first try-on, in a real browser, on a desktop and a phone.
 
 Debian's chromium, driven by Playwright, against the example shop served on 127.0.0.1
-(``tests.browser_support``), its provider the fake one (``FakeChangeClothesServer``). Each flow runs at 1366×900 and at
-390×844 (a phone, touch) and leaves a screenshot in ``artifacts/``: the visit's photo
-reused on a second product page, a refused photo, the photo check's warnings, an outfit,
-a share link opened elsewhere, and the analytics events in order.
+(``tests.browser_support``) with the fake provider (``FakeChangeClothesServer``). Each
+flow runs at 1366×900 and at 390×844 (a phone, touch) and leaves a screenshot in
+``artifacts/``: the visit's photo reused on a second product page, a refused photo, the
+photo check's warnings, an outfit, a share link opened elsewhere, the analytics events.
 """
 
 from __future__ import annotations
