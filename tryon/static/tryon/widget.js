@@ -279,7 +279,8 @@
   // beside this file, attached when they arrive.
   PARTS.forEach(function (file) {
     var css = /\.css$/.test(file), tag = css ? "link" : "script", attr = css ? "href" : "src";
-    if (!here || loaded[file] || document.querySelector(tag + "[" + attr + '$="tryon/' + file + '"]')) return;
+    var named = tag + "[" + attr + '*="tryon/' + file.replace(/[^.]+$/, "") + '"]'; // hashed names too
+    if (!here || loaded[file] || document.querySelector(named)) return;
     var node = document.createElement(tag);
     if (css) node.rel = "stylesheet";
     else node.addEventListener("error", function () { broken = true; ready(); });
