@@ -4,6 +4,12 @@
 linked to one, and render nothing when there is no active garment. The widget's CSS
 and JavaScript (plain files in ``static/tryon/``) are included once per page, however
 many widgets or preview lists it has.
+
+``{% tryon_widget obj cart=True pair=other %}``: ``cart`` shows an "Add to cart" button
+beside the result (it dispatches ``tryon:add_to_cart`` for the shop's code); ``pair`` (a
+Garment or a product linked to one) offers to complete the look with it, when the two
+combine (an upper-body and a lower-body garment). ``{% tryon_previews obj heading=text %}``
+puts ``text`` above the previews, so a heading shows only when there are previews.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..analytics.holdout import in_holdout, record_widget_render
-from ..api.ownership import ensure_session
+from ..api.ownership import ensure_session, usable_model_photos
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
 from ..limits import shopper_cap_reached
 from ..models import Garment, ModelPhoto
+from ..outfits import OutfitError, ordered_outfit
 from ..previews import garment_previews
 
 logger = logging.getLogger("tryon.templatetags")
@@ -130,6 +137,50 @@ def _limit_reached() -> bool:
         return False
 
 
+def own_photos(request: Any) -> list[ModelPhoto]:
+    """The shopper's own uploads still kept, newest first; none before a session exists."""
+    if request is None:
+        return []
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    # Rendering a product page never creates a session: without one there is nothing to show.
+    if not signed_in and not getattr(getattr(request, "session", None), "session_key", None):
+        return []
+    return list(usable_model_photos(request).filter(is_preset=False).order_by("-created_at"))
+
+
+def outfit_pair(garment: Garment, pair: Any) -> Garment | None:
+    """The garment of ``pair`` when it completes the look of ``garment``, else None."""
+    other = garment_for(pair)
+    if other is None or other.pk == garment.pk:
+        return None
+    try:
+        ordered_outfit([garment, other])
+    except OutfitError:
+        logger.warning(
+            "{%% tryon_widget %%}: %s and %s do not combine (one upper-body and one "
+            "lower-body garment, no dress): pair ignored.",
+            garment,
+            other,
+        )
+        return None
+    return other
+
+
+def product_id(obj: Any, garment: Garment) -> str:
+    """The product's primary key, for the shop's cart code (a Garment: its linked product's)."""
+    if obj is not None and not isinstance(obj, Garment) and getattr(obj, "pk", None) is not None:
+        return str(obj.pk)
+    return str(garment.object_id or "")
+
+
+def _photos_url() -> str:
+    try:
+        return reverse("tryon:model-photo-list")
+    except NoReverseMatch:
+        return ""
+
+
 def render_widget(
     request: Any,
     garment: Garment,
@@ -138,11 +189,17 @@ def render_widget(
     create_url: str,
     login_url: str,
     include_assets: bool,
+    cart: bool = False,
+    pair: Garment | None = None,
+    product: str = "",
 ) -> SafeString:
     """The widget's markup for ``garment``: the tag's, and the ``<tryon-widget>`` fragment's."""
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     presets = list(ModelPhoto.objects.presets())
+    mine = own_photos(request)
+    # Chosen at first: the shopper's newest photo, else the first preset, else an upload.
+    first = mine[0] if mine else presets[0] if presets else None
     return render_to_string(
         "tryon/widget.html",
         {
@@ -151,6 +208,12 @@ def render_widget(
             "include_assets": include_assets,
             "strings": widget_strings(),
             "presets": presets,
+            "own_photos": mine,
+            "checked": first.pk if first is not None else None,
+            "photos_url": _photos_url(),
+            "cart": bool(cart),
+            "pair": pair,
+            "product_id": product,
             "create_url": create_url,
             "csrf_token": get_token(request) if request is not None else "",
             "csrf_header": csrf_header_name(),
@@ -165,8 +228,14 @@ def render_widget(
 
 
 @register.simple_tag(takes_context=True)
-def tryon_widget(context: template.Context, obj: Any) -> SafeString:
-    """The "Try it on" button and dialog for ``obj``; nothing without an active garment."""
+def tryon_widget(
+    context: template.Context, obj: Any, cart: bool = False, pair: Any = None
+) -> SafeString:
+    """The "Try it on" button and dialog for ``obj``; nothing without an active garment.
+
+    ``cart``: an "Add to cart" button beside the result; ``pair``: a garment (or a product
+    linked to one) to complete the look with.
+    """
     garment = garment_for(obj)
     if garment is None:
         return mark_safe("")
@@ -188,12 +257,18 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
         create_url=create_url,
         login_url=_login_url(request),
         include_assets=_assets_once(context),
+        cart=bool(cart),
+        pair=outfit_pair(garment, pair) if pair else None,
+        product=product_id(obj, garment),
     )
 
 
 @register.simple_tag(takes_context=True)
-def tryon_previews(context: template.Context, obj: Any) -> SafeString:
-    """The garment of ``obj`` on each preset model; nothing when there are none."""
+def tryon_previews(context: template.Context, obj: Any, heading: str = "") -> SafeString:
+    """The garment of ``obj`` on each preset model; nothing when there are none.
+
+    ``heading``: a title for the list, rendered only with it (no empty "On our models").
+    """
     garment = garment_for(obj)
     if garment is None or in_holdout(context.get("request")):
         return mark_safe("")
@@ -205,6 +280,7 @@ def tryon_previews(context: template.Context, obj: Any) -> SafeString:
         {
             "garment": garment,
             "previews": previews,
+            "heading": heading,
             "include_assets": _assets_once(context),
             "strings": widget_strings(),
         },

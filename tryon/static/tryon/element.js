@@ -199,7 +199,7 @@
       if (!response.ok) {
         if (message && window.console) window.console.error(message);
         this.emit("tryon:error", { status: response.status, url: response.url, message: message || "" });
-      } else if (init.method === "DELETE") {
+      } else if (init.method === "DELETE" && /\/api\/tryons\/[^/]+\/$/.test(response.url)) { // not a photo or a share
         this.emit("tryon:deleted", { url: response.url });
       } else {
         response.clone().json().then(function (tryon) {

@@ -1,38 +1,23 @@
 /* django-tryon "Try it on" widget. Plain JavaScript, no dependencies, no build step.
- * Every text comes from the page (#tryon-strings, rendered translated by the template tag). */
+ * Every text comes from the page (#tryon-strings and the markup, translated by the tag).
+ * The core: dialog, form, requests, events. The PARTS add the rest (window.tryonWidgetParts). */
 (function () {
   "use strict";
   if (window.tryonWidget) return; // loaded once, whatever the number of script tags
-  var S = {};
-  // When to look again is the server's call (poll_after_ms, from its ETA); these bound
-  // a tab's load whatever it is told.
-  var POLL = {
-    maxRequests: 20, // per try-on: the POST, every look and every retry
-    giveUpMs: 600000, // then a clear message
-    burst: 2, perRequestMs: 1000, // look k not before (k - burst) s in: 1/s on average
-    minMs: 100, maxMs: 15000, // any hint is clamped to this
-    fallbackMs: 1000, fallbackMaxMs: 5000, // no hint (an older server): back off 1.5x
-    retryMs: 500, retryMaxMs: 8000, // a dropped look: retry after this, doubling
-    timeoutMs: 20000, // a look unanswered by then counts as dropped
-    lateMs: 5000, // this long past the ETA: "taking longer than usual"
-    decodeMs: 10000 // the longest the result waits for its picture to decode
-  };
+  var S = {}, widgets = [], attachers = [], loaded = {};
+  // Beside this file: the waiting (a submit waits for it), the shopper's photos and the photo
+  // check, the result's actions, their styles.
+  var PARTS = ["widget-wait.js", "widget-photos.js", "widget-result.js", "widget-extra.css"];
+  var whenReady = [], broken = false; // what waits for the parts; one did not load
+  var here = document.currentScript && document.currentScript.src;
   var FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])';
 
   function fmt(text, values) {
     return String(text || "").replace(/%\((\w+)\)s/g, function (m, key) { return key in values ? values[key] : m; });
   }
   function q(root, name) { return root.querySelector("[data-tryon-" + name + "]"); }
-  function humanSize(bytes) { return Math.round(bytes / 1048576) + " MB"; }
-  function later(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
-
-  // Settles once the picture is decoded (or broken, or too slow): revealed then, it shows
-  // at once instead of an empty frame filling in.
-  function decoded(img) {
-    return Promise.race([typeof img.decode === "function" ? img.decode() : null, later(POLL.decodeMs)]);
-  }
-
   function Widget(root, options) {
+    var self = this;
     this.root = root;
     this.options = options || {}; // from mount(): { fetch } replaces window.fetch for this widget
     this.dialog = q(root, "dialog");
@@ -41,9 +26,38 @@
     this.error = q(root, "error");
     this.steps = { form: this.form, progress: q(root, "progress"), result: q(root, "result") };
     this.current = null; // the try-on resource being shown
+    this.submittedAt = null; // while a submitted try-on has no outcome yet
     this.timers = [];
     this.bind();
+    widgets.push(this);
+    attachers.forEach(function (attach) { attach(self); });
+    this.watchShown();
   }
+
+  // Analytics and the shop's own code: "tryon:<name>" on the root, bubbling; see docs/shopper.md.
+  Widget.prototype.emit = function (name, extra) {
+    var detail = { tryon: this.current ? this.current.id : null, garment: Number(this.root.dataset.garment) };
+    for (var key in extra || {}) detail[key] = extra[key];
+    this.root.dispatchEvent(new CustomEvent("tryon:" + name, { bubbles: true, detail: detail }));
+  };
+
+  Widget.prototype.waited = function () { return { wait_ms: Date.now() - this.submittedAt }; };
+
+  Widget.prototype.watchShown = function () {
+    var self = this;
+    if (typeof IntersectionObserver !== "function") return this.shown();
+    this.observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) self.shown();
+    });
+    this.observer.observe(this.opener);
+  };
+
+  Widget.prototype.shown = function () {
+    if (this.wasShown) return;
+    this.wasShown = true;
+    if (this.observer) this.observer.disconnect();
+    this.emit("widget_shown");
+  };
 
   Widget.prototype.bind = function () {
     var self = this, root = this.root;
@@ -74,9 +88,11 @@
   };
 
   Widget.prototype.open = function () {
+    this.shown(); // it was seen, whatever the observer has said yet
     if (typeof this.dialog.showModal === "function") this.dialog.showModal();
     else this.dialog.setAttribute("open", "");
     this.focusFirst(this.steps[this.visibleStep()]);
+    this.emit("dialog_opened");
   };
 
   Widget.prototype.close = function () {
@@ -114,9 +130,11 @@
     return "form";
   };
 
-  Widget.prototype.show = function (name) {
+  // target: what gets the focus (and is scrolled to), instead of the step's first control.
+  Widget.prototype.show = function (name, target) {
     for (var step in this.steps) this.steps[step].hidden = step !== name;
-    if (name === "progress") q(this.root, "status-box").focus();
+    if (target) target.focus();
+    else if (name === "progress") q(this.root, "status-box").focus();
     else if (name === "result") q(this.root, "download").focus();
     else this.focusFirst(this.form);
   };
@@ -125,14 +143,20 @@
     q(this.root, "upload").hidden = !q(this.root, "own").checked;
   };
 
+  // Shown, announced (role=alert) and focused where the shopper looks, even on a phone where
+  // the form is taller than the screen; field: what to fix, focused instead.
   Widget.prototype.fail = function (message, field, isNotice) {
     this.stopTimers();
     this.job = null; // late answers for it are dropped
-    this.show("form");
+    if (this.submittedAt !== null) {
+      this.emit("tryon_failed", this.waited());
+      this.submittedAt = null;
+    }
     this.error.textContent = message;
     this.error.classList.toggle("tryon-error--notice", !!isNotice);
     this.error.hidden = false;
-    if (field) field.focus();
+    this.show("form", field || this.error);
+    this.error.scrollIntoView({ block: field ? "nearest" : "center" });
   };
 
   Widget.prototype.chosenFile = function () {
@@ -143,23 +167,31 @@
 
   Widget.prototype.submit = function () {
     var root = this.root, chosen = this.form.querySelector('input[name="model"]:checked');
-    var body = new FormData();
+    var self = this, body = new FormData(), pair = q(root, "pair"), input = q(root, "file");
     this.error.hidden = true;
-    body.append("garment", root.dataset.garment);
+    if (pair && pair.checked) { // complete the look: both garments, one picture
+      body.append("garments", root.dataset.garment);
+      body.append("garments", pair.value);
+    } else body.append("garment", root.dataset.garment);
     if (!chosen) return this.fail(S.errorChooseModel, this.form.querySelector('input[name="model"]'));
     if (chosen.value === "upload") {
-      var file = this.chosenFile(), consent = q(root, "consent");
-      if (!file) return this.fail(S.errorChooseFile, root.querySelector("[data-tryon-file]"));
-      if (file.size > Number(root.dataset.maxBytes)) {
-        return this.fail(fmt(S.errorTooLarge, { size: humanSize(Number(root.dataset.maxBytes)) }), root.querySelector("[data-tryon-file]"));
-      }
+      var file = this.chosenFile(), consent = q(root, "consent"), max = Number(root.dataset.maxBytes);
+      if (!file) return this.fail(S.errorChooseFile, input);
+      if (file.size > max) return this.fail(fmt(S.errorTooLarge, { size: Math.round(max / 1048576) + " MB" }), input);
       if (!consent.checked) return this.fail(S.errorConsent, consent);
       body.append("model_image", file);
       body.append("consent", "true");
+      body.append("accept_warnings", "false"); // the photo check's warnings are asked about first
     } else {
       body.append("model_photo", chosen.value);
     }
-    this.start(root.dataset.createUrl, { method: "POST", body: body });
+    this.current = null;
+    this.submittedAt = Date.now();
+    this.emit("tryon_submitted");
+    ready(function (missing) {
+      if (missing) return self.fail(S.errorNetwork); // a part could not be loaded
+      self.start(root.dataset.createUrl, { method: "POST", body: body });
+    });
   };
 
   Widget.prototype.request = function (url, options, timeoutMs) {
@@ -172,6 +204,8 @@
       options.signal = controller.signal;
       timer = setTimeout(function () { controller.abort(); }, timeoutMs);
     }
+    // Relative URLs (from the markup) are the API's: the page may be on another origin.
+    url = new URL(url, new URL(this.root.dataset.createUrl, document.baseURI)).href;
     return (this.options.fetch || fetch)(url, options).then(function (response) {
       if (response.status === 204) return { response: response, data: null };
       return response.json().catch(function () { return null; }).then(function (data) {
@@ -180,23 +214,10 @@
     }).finally(function () { clearTimeout(timer); });
   };
 
-  Widget.prototype.start = function (url, options) {
-    var self = this, job;
-    this.stopTimers();
-    this.job = job = { started: Date.now(), requests: 1, looks: 0, failures: 0, etaAt: null,
-      fallbackMs: POLL.fallbackMs };
-    this.setStatus("pending");
-    this.show("progress");
-    this.timers.push(setInterval(function () { self.tick(); }, 1000));
-    this.request(url, options).then(function (answer) {
-      if (self.job !== job) return;
-      if (answer.response.ok && answer.data) {
-        self.loadBefore(answer.data);
-        return self.update(answer);
-      }
-      self.fail(self.messageFor(answer));
-    }).catch(function () { if (self.job === job) self.fail(S.errorNetwork); });
-  };
+  // For the photos part: a refusal it takes over (the photo check's warnings: true), and a
+  // try-on accepted by the server (an upload becomes one of the shopper's photos).
+  Widget.prototype.refused = function () { return false; };
+  Widget.prototype.accepted = function () {};
 
   Widget.prototype.messageFor = function (answer) {
     var data = answer.data, status = answer.response.status;
@@ -212,127 +233,9 @@
     return S.errorGeneric;
   };
 
-  Widget.prototype.tick = function () {
-    var job = this.job, now = Date.now(), left, share = null, text;
-    if (!job) return;
-    q(this.root, "elapsed").textContent = fmt(S.elapsed, { seconds: Math.floor((now - job.started) / 1000) });
-    var eta = q(this.root, "eta"), bar = q(this.root, "bar");
-    if (!eta || !bar) return; // a shop's older widget.html
-    left = job.etaAt === null ? null : job.etaAt - now;
-    if (job.failures) text = "textOffline";
-    else if (left === null) text = "textUnknown";
-    else if (left >= 1500) {
-      text = "textLeft";
-      share = (now - job.started) / Math.max(job.etaAt - job.started, 1);
-    } else if (-left < POLL.lateMs) { text = "textSoon"; share = 1; }
-    else text = "textLate";
-    eta.textContent = fmt(eta.dataset[text], { seconds: Math.round(left / 1000) });
-    if (share === null) bar.removeAttribute("value"); // indeterminate
-    else bar.value = Math.min(share, 1);
-  };
-
-  Widget.prototype.setStatus = function (status) {
-    q(this.root, "status").textContent = status === "running" ? S.statusRunning : S.statusPending;
-    this.tick();
-  };
-
-  // eta_seconds counts from the answer; a 0 once past the last ETA keeps it (lateness shows).
-  Widget.prototype.setEta = function (seconds) {
-    var job = this.job, now = Date.now();
-    if (typeof seconds !== "number" || !isFinite(seconds)) job.etaAt = null;
-    else if (!(seconds <= 0 && job.etaAt !== null && job.etaAt <= now)) job.etaAt = now + seconds * 1000;
-  };
-
-  // poll_after_ms, else the X-Poll-After-Ms header, else (an older server) a backoff.
-  Widget.prototype.hint = function (answer) {
-    var job = this.job, ms = answer.data && answer.data.poll_after_ms;
-    if (typeof ms !== "number") {
-      var header = answer.response.headers.get("X-Poll-After-Ms");
-      ms = header === null ? NaN : Number(header);
-    }
-    if (!isFinite(ms)) {
-      ms = job.fallbackMs;
-      job.fallbackMs = Math.min(job.fallbackMs * 1.5, POLL.fallbackMaxMs);
-    }
-    return ms;
-  };
-
-  Widget.prototype.update = function (answer) {
-    var tryon = answer.data;
-    this.current = tryon;
-    if (tryon.status === "succeeded") return this.showResult(tryon);
-    if (tryon.status === "failed") return this.fail((tryon.error && tryon.error.message) || S.errorGeneric);
-    this.setEta(tryon.eta_seconds);
-    this.setStatus(tryon.status);
-    this.schedule(this.hint(answer));
-  };
-
-  Widget.prototype.schedule = function (delay) {
-    var self = this, job = this.job, now = Date.now();
-    delay = Math.min(Math.max(delay, POLL.minMs), POLL.maxMs);
-    delay = Math.max(delay, job.started + (job.looks + 1 - POLL.burst) * POLL.perRequestMs - now);
-    if (job.requests >= POLL.maxRequests || now + delay - job.started > POLL.giveUpMs) {
-      // Never wait for ever (a new request is answered from the result, if any).
-      return this.fail(job.failures ? S.errorNetwork : S.errorTimeout);
-    }
-    this.timers.push(setTimeout(function () { self.poll(); }, delay));
-  };
-
-  Widget.prototype.poll = function () {
-    var self = this, job = this.job;
-    job.requests += 1;
-    job.looks += 1;
-    this.request(this.current.url, { method: "GET" }, POLL.timeoutMs).then(function (answer) {
-      if (self.job !== job) return;
-      var status = answer.response.status;
-      if (answer.response.ok && answer.data) {
-        job.failures = 0;
-        return self.update(answer);
-      }
-      // A gateway error (a deploy, a restart) or the throttle: wait and look again.
-      if (status >= 500 || status === 429) return self.retry(answer.response);
-      self.fail(self.messageFor(answer));
-    }).catch(function () { if (self.job === job) self.retry(null); });
-  };
-
-  // A look that failed on the way: retry after a growing pause, then carry on as before.
-  Widget.prototype.retry = function (response) {
-    var job = this.job;
-    job.failures += 1;
-    var delay = Math.min(POLL.retryMs * Math.pow(2, job.failures - 1), POLL.retryMaxMs);
-    var after = response ? Number(response.headers.get("Retry-After")) : 0;
-    if (after > 0) delay = Math.max(delay, after * 1000);
-    this.tick();
-    this.schedule(delay);
-  };
-
   Widget.prototype.stopTimers = function () {
     this.timers.forEach(function (id) { clearTimeout(id); clearInterval(id); });
     this.timers = [];
-  };
-
-  // The shopper's photo starts loading as soon as the try-on is accepted.
-  Widget.prototype.loadBefore = function (tryon) {
-    var before = q(this.root, "before");
-    if (tryon.model_image_url && before.getAttribute("src") !== tryon.model_image_url) {
-      before.src = tryon.model_image_url;
-    }
-    before.alt = S.beforeAlt;
-  };
-
-  Widget.prototype.showResult = function (tryon) {
-    var self = this, root = this.root, after = q(root, "after"), job = this.job;
-    this.stopTimers();
-    this.loadBefore(tryon);
-    after.alt = fmt(S.resultAlt, { name: root.dataset.garmentName });
-    after.src = tryon.result_url;
-    q(root, "download").href = tryon.result_url;
-    q(root, "preview-note").hidden = !tryon.is_preview;
-    q(root, "split").value = 50;
-    q(root, "compare").style.setProperty("--tryon-split", "50%");
-    // Revealed once the picture is decoded, not waiting for the "before" photo.
-    var reveal = function () { if (self.job === job) self.show("result"); };
-    decoded(after).then(reveal, reveal);
   };
 
   Widget.prototype.remove = function () {
@@ -340,12 +243,50 @@
     if (!this.current) return;
     this.request(this.current.url, { method: "DELETE" }).then(function (answer) {
       if (!answer.response.ok) return self.fail(self.messageFor(answer));
+      self.emit("tryon_deleted");
       self.current = null;
       self.form.reset();
       self.syncUpload();
       self.fail(S.deleted, null, true);
     }).catch(function () { self.fail(S.errorNetwork); });
   };
+
+  // The parts: { name, setup(api) -> attach(widget) }, pushed before or after this file ran.
+  function use(part) {
+    if (loaded[part.name]) return;
+    loaded[part.name] = true;
+    var attach = part.setup({ Widget: Widget, q: q, fmt: fmt, strings: function () { return S; } });
+    if (typeof attach === "function") {
+      attachers.push(attach);
+      widgets.forEach(attach);
+    }
+    ready();
+  }
+  function missingParts() {
+    return PARTS.filter(function (file) { return /\.js$/.test(file) && !loaded[file]; });
+  }
+  // fn(missing) once every part is in (missing: 0), or one could not be loaded (missing > 0).
+  function ready(fn) {
+    if (fn) whenReady.push(fn);
+    var missing = missingParts().length;
+    if (missing && !broken) return;
+    whenReady.splice(0).forEach(function (waiting) { waiting(missing); });
+  }
+  var queued = window.tryonWidgetParts || [];
+  window.tryonWidgetParts = { push: use };
+  queued.forEach(use);
+  // Parts the page did not name (the <tryon-widget> element, an older _assets.html): loaded from
+  // beside this file, attached when they arrive.
+  PARTS.forEach(function (file) {
+    var css = /\.css$/.test(file), tag = css ? "link" : "script", attr = css ? "href" : "src";
+    var named = tag + "[" + attr + '*="tryon/' + file.replace(/[^.]+$/, "") + '"]'; // hashed names too
+    if (!here || loaded[file] || document.querySelector(named)) return;
+    var node = document.createElement(tag);
+    if (css) node.rel = "stylesheet";
+    else node.addEventListener("error", function () { broken = true; ready(); });
+    node[attr] = new URL(file, here).href;
+    document.head.appendChild(node);
+  });
 
   function init() {
     var strings = document.getElementById("tryon-strings");
