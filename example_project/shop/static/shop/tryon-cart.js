@@ -3,7 +3,7 @@
  * decides what that means. Here: post the product page's own cart form. */
 document.addEventListener("tryon:add_to_cart", function () {
   var form = document.querySelector("form[data-shop-cart]");
-  // TODO(example cart): without the cart (another branch) there is no form to post yet.
+  // The cart form records the conversion (tryon.analytics.record_conversion).
   if (!form) return;
   if (typeof form.requestSubmit === "function") form.requestSubmit();
   else form.submit();
