@@ -2,7 +2,10 @@
 
 The first job to insert the ``GenerationClaim`` row calls the provider; the others with
 the same fingerprint step aside and wait for its result. A claim left by a worker that
-died is taken over once it is older than ``STALE_RUNNING_AFTER``.
+died is taken over once it is older than ``STALE_RUNNING_AFTER``, or at once when its
+row is finished, but never while its row has a paid request out: that row's fate (and
+its waiting jobs') is recovery's to decide (``tryon.abandoned``), and paying for the
+same picture meanwhile is exactly the double payment the claim exists to prevent.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import tryon_settings
-from .models import GenerationClaim, TryOn
+from .models import TERMINAL_STATUSES, GenerationClaim, TryOn, TryOnStatus
 
 
 def claim(tryon: TryOn) -> bool:
@@ -30,7 +33,12 @@ def claim(tryon: TryOn) -> bool:
     # So is our own claim, left when this very job's worker died and it was re-queued.
     taken_over = (
         GenerationClaim.objects.filter(fingerprint=tryon.fingerprint)
-        .filter(Q(claimed_at__lt=stale_before) | Q(tryon=tryon))
+        .filter(
+            Q(claimed_at__lt=stale_before)
+            | Q(tryon=tryon)
+            | Q(tryon__status__in=TERMINAL_STATUSES)  # a claim its finished job left
+        )
+        .exclude(tryon__status=TryOnStatus.RUNNING, tryon__request_sent_at__isnull=False)
         .update(tryon=tryon, claimed_at=timezone.now())
     )
     return taken_over == 1
@@ -45,6 +53,7 @@ def renew(tryon: TryOn) -> None:
 
 
 def release(tryon: TryOn) -> None:
+    """Let go of ``tryon``'s claim (nothing if another job holds it)."""
     if tryon.fingerprint:
         GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).delete()
 

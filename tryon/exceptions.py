@@ -147,6 +147,9 @@ class ProviderResponseError(ProviderError):
 
 #: django-tryon's own code (not the provider's) for a job refused by the daily cap.
 DAILY_LIMIT_CODE = 90001
+#: Ours too: a paid request went out and its worker stopped before the answer was
+#: recorded; the provider may have charged, so it is not re-sent (``tryon.abandoned``).
+UNANSWERED_REQUEST_CODE = 90003
 
 
 class LimitExceededError(TryOnError):
@@ -184,6 +187,9 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     30002: "The provider says the request signature is invalid: check TRYON['API_KEY'].",
     DAILY_LIMIT_CODE: "The shop's daily cap on paid calls (TRYON['DAILY_PAID_CALL_LIMIT']) "
     "was reached; no provider call was made.",
+    UNANSWERED_REQUEST_CODE: "A paid request was sent, then its worker stopped before the "
+    "answer was recorded: the provider may have charged for it. Not re-sent automatically; "
+    "retry it if paying again is acceptable.",
 }
 
 

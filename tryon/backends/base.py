@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 # A picture handed to a backend: an http(s) URL, a ``data:`` URI, or the bytes of a file.
 ImageInput = str | bytes
@@ -32,11 +33,24 @@ class BackendResult:
     provider_calls: int = 0
 
 
+class PaidAttemptListener(Protocol):
+    """What a paid backend reports around each request it sends (``tryon.paid``)."""
+
+    def before_paid_attempt(self) -> None:
+        """Right before a paid request goes out (retries too); raising keeps it unsent."""
+
+    def paid_attempt_settled(self, result: BackendResult | None) -> None:
+        """The attempt is over with nothing out: answered (``result`` on success, None
+        for an error), or provably never sent."""
+
+
 class BaseBackend:
     """Subclass and implement both methods; raise ``tryon.exceptions`` errors on failure."""
 
     #: Whether a call costs the shop credits (caps and limits apply only then).
     is_paid = True
+    #: Set by the job engine for one job; a paid backend calls it around each request.
+    paid_attempts: PaidAttemptListener | None = None
 
     def change_clothes(
         self,
