@@ -61,7 +61,7 @@ def warm_up() -> None:
     from django.test import Client
 
     from tests import images
-    from tryon.client import _ssl_context
+    from tryon.backends.http import _ssl_context
     from tryon.images import normalize_image
 
     shopper = Client()

@@ -16,7 +16,8 @@ from tests import images
 from tests.conftest import make_garment, run_queued, tryon_settings_for
 from tryon import limits
 from tryon.backends import BaseBackend
-from tryon.exceptions import ERROR_CLASSES, LimitExceededError, ProviderError
+from tryon.backends.changeclothes_codes import ERROR_CLASSES
+from tryon.exceptions import LimitExceededError, ProviderError
 from tryon.models import ModelPhoto, TryOn, TryOnStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-"""ChangeClothesBackend: the BaseBackend interface over the client, against the fake."""
+"""ChangeClothesBackend: the BaseBackend interface, built from settings, against the fake."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from PIL import Image
 from tryon.backends import get_backend
 from tryon.backends.base import BackendResult, GeneratedImage
 from tryon.backends.changeclothes import ChangeClothesBackend
-from tryon.client import ChangeClothesClient
 from tryon.exceptions import (
     InsufficientCreditsError,
     ProviderInvalidInputError,
@@ -58,7 +57,7 @@ def test_get_backend_builds_it_from_settings(fake: FakeChangeClothesServer) -> N
     backend = get_backend()
     assert isinstance(backend, ChangeClothesBackend)
     assert backend.is_paid is True
-    assert backend.client.base_url == fake.base_url
+    assert backend.base_url == fake.base_url
     backend.close()
 
 
@@ -104,9 +103,7 @@ def test_change_clothes_by_prompt(
     assert fake.calls("change-clothes-by-prompt")[0].fields["num_inference_steps"] == "20"
 
 
-def test_download_delegates_to_the_client(
-    fake: FakeChangeClothesServer, backend: ChangeClothesBackend
-) -> None:
+def test_download(fake: FakeChangeClothesServer, backend: ChangeClothesBackend) -> None:
     result = backend.change_clothes(
         model_image=MODEL_URL, garment_image=MODEL_URL, category="upper_body"
     )
@@ -164,16 +161,17 @@ def test_settings_are_read_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None
             )
 
 
-def test_an_injected_client_is_used() -> None:
+def test_an_injected_transport_is_used() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         data = {"resultImgUrl": "https://cdn.example.com/r.webp", "seed": 7}
         return httpx.Response(200, json={"code": 200, "msg": "OK", "data": data})
 
     transport = httpx.MockTransport(handler)
-    client = ChangeClothesClient(KEY, "https://api.example.com", 5, 0, 0, transport)
-    with ChangeClothesBackend(client=client) as backend:
+    options = {"API_KEY": KEY, "API_BASE_URL": "https://api.example.com", "MAX_RETRIES": 0}
+    with ChangeClothesBackend(options, transport=transport) as backend:
         result = backend.change_clothes_by_prompt(model_image=MODEL_URL, prompt="A red coat.")
+        http = backend.http
     assert result == BackendResult(
         image=GeneratedImage(url="https://cdn.example.com/r.webp"), seed=7, provider_calls=1
     )
-    assert client._http.is_closed
+    assert http.is_closed

@@ -46,6 +46,10 @@ def test_offline_backend_needs_no_key(monkeypatch):
         ({"MAX_RETRIES": -1}, "tryon.E010"),
         ({"STALE_RUNNING_AFTER": 300}, "tryon.E011"),
         ({"PROVIDER_SLOT_WAIT": 3600}, "tryon.E011"),
+        (
+            {"BACKEND_OPTIONS": {"tryon.backends.changeclothes.ChangeClothesBackend": {"X": 1}}},
+            "tryon.E012",
+        ),
     ],
 )
 def test_each_misconfiguration_has_its_check(tryon, expected):

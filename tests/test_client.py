@@ -1,4 +1,4 @@
-"""ChangeClothesClient against the fake provider: the wire format, errors, retries, secrecy."""
+"""ChangeClothesBackend against the fake provider: the wire format, errors, retries, secrecy."""
 
 from __future__ import annotations
 
@@ -14,12 +14,9 @@ from django.test import override_settings
 from PIL import Image
 
 import tryon
-from tryon.client import (
-    CHANGE_CLOTHES_PATH,
-    ChangeClothesClient,
-    ProviderResult,
-    encode_multipart,
-)
+from tryon.backends.base import BackendResult, GeneratedImage
+from tryon.backends.changeclothes import CHANGE_CLOTHES_PATH, ChangeClothesBackend
+from tryon.backends.multipart import encode_multipart
 from tryon.exceptions import (
     DownloadError,
     HarmfulContentError,
@@ -77,26 +74,39 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+def options_for(
+    base_url: str = "https://example.com", api_key: object = KEY, **more: object
+) -> dict[str, object]:
+    """The backend's options (as in TRYON["BACKEND_OPTIONS"]), none left to the settings."""
+    return {
+        "API_KEY": api_key,
+        "API_BASE_URL": base_url,
+        "TIMEOUT": 5,
+        "MAX_RETRIES": 2,
+        "RETRY_BACKOFF": 0,
+        **more,
+    }
+
+
 def make_client(
     base_url: str, sleeps: Sleeps | None = None, **options: float
-) -> ChangeClothesClient:
+) -> ChangeClothesBackend:
     settings = {"timeout": 5.0, "max_retries": 2, "retry_backoff": 0.0}
     settings.update(options)
     max_download_bytes = int(settings.pop("max_download_bytes", 30 * 1024 * 1024))
-    return ChangeClothesClient(
-        api_key=KEY,
-        base_url=base_url,
-        timeout=settings["timeout"],
-        max_retries=int(settings["max_retries"]),
-        retry_backoff=settings["retry_backoff"],
-        max_download_bytes=max_download_bytes,
-        download_timeout=5,
-        sleep=sleeps,
+    given = options_for(
+        base_url,
+        TIMEOUT=settings["timeout"],
+        MAX_RETRIES=int(settings["max_retries"]),
+        RETRY_BACKOFF=settings["retry_backoff"],
+        MAX_DOWNLOAD_BYTES=max_download_bytes,
+        DOWNLOAD_TIMEOUT=5,
     )
+    return ChangeClothesBackend(given, sleep=sleeps)
 
 
 @pytest.fixture
-def client(fake: FakeChangeClothesServer, sleeps: Sleeps) -> Iterator[ChangeClothesClient]:
+def client(fake: FakeChangeClothesServer, sleeps: Sleeps) -> Iterator[ChangeClothesBackend]:
     with make_client(fake.base_url, sleeps) as instance:
         yield instance
 
@@ -105,10 +115,12 @@ def client(fake: FakeChangeClothesServer, sleeps: Sleeps) -> Iterator[ChangeClot
 
 
 def test_change_clothes_with_file_parts(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     jpeg, png = image_bytes("JPEG"), image_bytes("PNG")
-    result = client.change_clothes(jpeg, png, "upper_body", "A red cotton shirt")
+    result = client.change_clothes(
+        model_image=jpeg, garment_image=png, category="upper_body", description="A red cotton shirt"
+    )
 
     (call,) = fake.calls()
     assert call.path == "/api/openapi/change-clothes-ai"
@@ -128,16 +140,22 @@ def test_change_clothes_with_file_parts(
     assert user_agent == f"django-tryon/{tryon.__version__} httpx/{httpx.__version__}"
     assert call.code == 200
 
-    assert result.result_url.startswith(fake.base_url + "/results/")
-    assert result.mask_url is not None and result.mask_url.endswith("-mask.webp")
-    assert (result.seed, result.cache_hit, result.attempts) == (None, False, 1)
+    assert result.image.url.startswith(fake.base_url + "/results/")
+    assert result.mask is not None and result.mask.url is not None
+    assert result.mask.url.endswith("-mask.webp")
+    assert (result.seed, result.cache_hit, result.provider_calls) == (None, False, 1)
 
 
 @pytest.mark.parametrize("description", ["", "   "])
 def test_urls_are_text_fields_and_blank_description_is_omitted(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, description: str
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, description: str
 ) -> None:
-    client.change_clothes(MODEL_URL, GARMENT_URL, "dresses", description)
+    client.change_clothes(
+        model_image=MODEL_URL,
+        garment_image=GARMENT_URL,
+        category="dresses",
+        description=description,
+    )
     (call,) = fake.calls()
     assert call.fields == {"modelImg": MODEL_URL, "garmentImg": GARMENT_URL, "category": "dresses"}
     assert call.files == {}
@@ -146,11 +164,13 @@ def test_urls_are_text_fields_and_blank_description_is_omitted(
 
 
 def test_data_uris_are_sent_verbatim(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     model = data_uri(image_bytes("JPEG"), "image/jpeg")
     garment = data_uri(image_bytes("WEBP"), "image/webp")
-    client.change_clothes(model, garment, "lower_body", "Blue jeans")
+    client.change_clothes(
+        model_image=model, garment_image=garment, category="lower_body", description="Blue jeans"
+    )
     (call,) = fake.calls()
     assert call.fields == {
         "modelImg": model,
@@ -171,36 +191,41 @@ def test_data_uris_are_sent_verbatim(
 )
 def test_file_part_type_is_sniffed_from_the_bytes(
     fake: FakeChangeClothesServer,
-    client: ChangeClothesClient,
+    client: ChangeClothesBackend,
     fmt: str,
     filename: str,
     content_type: str,
 ) -> None:
-    client.change_clothes_by_prompt(image_bytes(fmt), PROMPT)
+    client.change_clothes_by_prompt(model_image=image_bytes(fmt), prompt=PROMPT)
     part = fake.calls()[0].files["modelImg"]
     assert (part.filename, part.content_type) == (filename, content_type)
 
 
-def test_cache_hit_is_reported(fake: FakeChangeClothesServer, client: ChangeClothesClient) -> None:
+def test_cache_hit_is_reported(fake: FakeChangeClothesServer, client: ChangeClothesBackend) -> None:
     fake.cache_hit = True
-    assert client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body").cache_hit is True
+    assert (
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        ).cache_hit
+        is True
+    )
 
 
-def test_prompt_minimal_fields(fake: FakeChangeClothesServer, client: ChangeClothesClient) -> None:
-    result = client.change_clothes_by_prompt(MODEL_URL, PROMPT)
+def test_prompt_minimal_fields(fake: FakeChangeClothesServer, client: ChangeClothesBackend) -> None:
+    result = client.change_clothes_by_prompt(model_image=MODEL_URL, prompt=PROMPT)
     (call,) = fake.calls("change-clothes-by-prompt")
     assert call.path == "/api/openapi/change-clothes-by-prompt"
     assert call.fields == {"modelImg": MODEL_URL, "prompt": PROMPT}
     assert isinstance(result.seed, int)
-    assert result.mask_url is None
+    assert result.mask is None
 
 
 def test_prompt_all_fields_are_strings_as_documented(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     result = client.change_clothes_by_prompt(
-        MODEL_URL,
-        PROMPT,
+        model_image=MODEL_URL,
+        prompt=PROMPT,
         seed=627512067,
         randomize_seed=False,
         guidance_scale=7.5,
@@ -219,9 +244,11 @@ def test_prompt_all_fields_are_strings_as_documented(
 
 @pytest.mark.parametrize(("value", "sent"), [(50, "50"), (50.0, "50"), (1, "1"), (99.25, "99.25")])
 def test_guidance_scale_formatting(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, value: float, sent: str
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, value: float, sent: str
 ) -> None:
-    client.change_clothes_by_prompt(MODEL_URL, PROMPT, guidance_scale=value, randomize_seed=True)
+    client.change_clothes_by_prompt(
+        model_image=MODEL_URL, prompt=PROMPT, guidance_scale=value, randomize_seed=True
+    )
     fields = fake.calls()[0].fields
     assert fields["guidance_scale"] == sent
     assert fields["randomize_seed"] == "true"
@@ -250,17 +277,22 @@ def test_mock_transport_sees_one_post_to_the_right_url() -> None:
         data = {"resultImgUrl": "https://cdn.example.com/r.webp", "cacheHit": True}
         return httpx.Response(200, json={"code": 200, "msg": "OK", "data": data})
 
-    client = ChangeClothesClient(
-        KEY, "https://api.example.com/proxy/", 5, 2, 0, transport=httpx.MockTransport(handler)
+    client = ChangeClothesBackend(
+        options_for("https://api.example.com/proxy/"), transport=httpx.MockTransport(handler)
     )
     with client:
-        result = client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        result = client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     (request,) = seen
     assert request.method == "POST"
     assert str(request.url) == "https://api.example.com/proxy/api/openapi/change-clothes-ai"
     assert request.headers["Authorization"] == f"Bearer {KEY}"
-    assert result == ProviderResult(
-        result_url="https://cdn.example.com/r.webp", mask_url=None, cache_hit=True, attempts=1
+    assert result == BackendResult(
+        image=GeneratedImage(url="https://cdn.example.com/r.webp"),
+        mask=None,
+        cache_hit=True,
+        provider_calls=1,
     )
 
 
@@ -288,7 +320,7 @@ def test_mock_transport_sees_one_post_to_the_right_url() -> None:
     ],
 )
 def test_change_clothes_refuses_bad_input_before_sending(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, kwargs: dict[str, object]
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, kwargs: dict[str, object]
 ) -> None:
     arguments: dict[str, object] = {
         "model_image": MODEL_URL,
@@ -330,7 +362,7 @@ def test_change_clothes_refuses_bad_input_before_sending(
     ],
 )
 def test_prompt_refuses_bad_input_before_sending(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, kwargs: dict[str, object]
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, kwargs: dict[str, object]
 ) -> None:
     arguments: dict[str, object] = {"model_image": MODEL_URL, "prompt": PROMPT}
     arguments.update(kwargs)
@@ -351,9 +383,9 @@ def test_prompt_refuses_bad_input_before_sending(
     ],
 )
 def test_prompt_bounds_are_accepted(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, kwargs: dict[str, int]
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, kwargs: dict[str, int]
 ) -> None:
-    client.change_clothes_by_prompt(MODEL_URL, PROMPT, **kwargs)  # type: ignore[arg-type]
+    client.change_clothes_by_prompt(model_image=MODEL_URL, prompt=PROMPT, **kwargs)  # type: ignore[arg-type]
     assert fake.calls()[0].code == 200
 
 
@@ -381,7 +413,9 @@ def test_every_documented_code_in_both_places(
     fake.fail_next(code, style=style)  # type: ignore[arg-type]
     with make_client(fake.base_url, max_retries=0) as client:
         with pytest.raises(ProviderError) as info:
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     error = info.value
     assert type(error) is ERROR_CLASSES[code]
     assert error.code == code
@@ -394,7 +428,9 @@ def test_every_documented_code_in_both_places(
 def test_body_code_wins_over_the_http_status(fake: FakeChangeClothesServer) -> None:
     fake.respond_next({"code": 10005, "msg": "HARMFUL_CONTENT"}, status=400)
     with make_client(fake.base_url) as client, pytest.raises(HarmfulContentError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert (info.value.code, info.value.status_code, info.value.provider_msg) == (
         10005,
         400,
@@ -403,13 +439,15 @@ def test_body_code_wins_over_the_http_status(fake: FakeChangeClothesServer) -> N
 
 
 def test_a_wrong_key_as_the_fake_answers_it(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     # Not a queued failure: the fake's own authentication check, in the status style.
     fake.error_style = "status"
     fake.api_key = "another-key"
     with pytest.raises(ProviderConfigurationError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert (info.value.code, info.value.status_code) == (30001, 401)
     assert "TRYON['API_KEY']" in str(info.value)
 
@@ -432,7 +470,9 @@ def test_non_json_bodies(
 ) -> None:
     fake.fail_next_non_json(status=status, body="<html>" + "x" * 5000 + "</html>")
     with make_client(fake.base_url, max_retries=0) as client, pytest.raises(ProviderError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert type(info.value) is expected
     assert info.value.code is None
     assert info.value.status_code == status
@@ -463,7 +503,9 @@ def test_answers_that_break_the_format(
 ) -> None:
     fake.respond_next(body, status=status)
     with make_client(fake.base_url, max_retries=0) as client, pytest.raises(ProviderError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert type(info.value) is expected
 
 
@@ -471,8 +513,12 @@ def test_success_tolerates_a_bad_mask_url_and_string_code(fake: FakeChangeClothe
     data = {"resultImgUrl": "https://cdn.example.com/r.webp", "maskImgUrl": "", "seed": "12"}
     fake.respond_next({"code": "200", "msg": "OK", "data": data})
     with make_client(fake.base_url) as client:
-        result = client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
-    assert result == ProviderResult("https://cdn.example.com/r.webp", None, None, False, 1)
+        result = client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
+    assert result == BackendResult(
+        GeneratedImage(url="https://cdn.example.com/r.webp"), None, None, False, provider_calls=1
+    )
 
 
 # -- retries ------------------------------------------------------------------------------------
@@ -481,11 +527,13 @@ def test_success_tolerates_a_bad_mask_url_and_string_code(fake: FakeChangeClothe
 @pytest.mark.parametrize("style", ["body", "status"])
 @pytest.mark.parametrize("code", [500, 20001])
 def test_transient_codes_are_retried_up_to_max_retries(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, code: int, style: str
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, code: int, style: str
 ) -> None:
     fake.fail_always(code, style=style)  # type: ignore[arg-type]
     with pytest.raises(TransientProviderError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert fake.call_count == 3  # 1 + MAX_RETRIES
     assert info.value.attempts == 3  # type: ignore[attr-defined]
     assert info.value.code == code
@@ -493,12 +541,12 @@ def test_transient_codes_are_retried_up_to_max_retries(
 
 @pytest.mark.parametrize("code", [500, 20001])
 def test_one_transient_failure_then_success(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, code: int
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, code: int
 ) -> None:
     fake.fail_next(code)
-    result = client.change_clothes_by_prompt(MODEL_URL, PROMPT, seed=3)
+    result = client.change_clothes_by_prompt(model_image=MODEL_URL, prompt=PROMPT, seed=3)
     assert fake.call_count == 2
-    assert result.attempts == 2
+    assert result.provider_calls == 2
     assert result.seed == 3
     # Both attempts sent the same request.
     first, second = fake.calls()
@@ -510,37 +558,48 @@ def test_max_retries_bounds_the_calls(fake: FakeChangeClothesServer, max_retries
     fake.fail_always(20001)
     with make_client(fake.base_url, max_retries=max_retries) as client:
         with pytest.raises(TransientProviderError) as info:
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     assert fake.call_count == 1 + max_retries
     assert info.value.attempts == 1 + max_retries  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("code", [10001, 10002, 10003, 10004, 10005, 10006, 30001, 30002])
 def test_final_codes_are_never_retried(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, sleeps: Sleeps, code: int
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, sleeps: Sleeps, code: int
 ) -> None:
     fake.fail_always(code)
     with pytest.raises(ProviderError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert fake.call_count == 1
     assert info.value.attempts == 1  # type: ignore[attr-defined]
     assert sleeps == []
 
 
 def test_non_json_5xx_is_retried_then_succeeds(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     fake.fail_next_non_json(status=502, times=2)
-    assert client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body").attempts == 3
+    assert (
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        ).provider_calls
+        == 3
+    )
     assert fake.call_count == 3
 
 
 def test_non_json_4xx_is_not_retried(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     fake.fail_next_non_json(status=404, times=3)
     with pytest.raises(ProviderResponseError):
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert fake.call_count == 1
 
 
@@ -548,25 +607,29 @@ def test_backoff_doubles(fake: FakeChangeClothesServer, sleeps: Sleeps) -> None:
     fake.fail_always(500)
     with make_client(fake.base_url, sleeps, retry_backoff=0.5, max_retries=3) as client:
         with pytest.raises(TransientProviderError):
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     assert sleeps == [0.5, 1.0, 2.0]
 
 
 def test_zero_backoff_does_not_sleep(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, sleeps: Sleeps
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, sleeps: Sleeps
 ) -> None:
     fake.fail_next(500, times=2)
-    client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+    client.change_clothes(model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body")
     assert sleeps == []
 
 
 def test_dropped_connection_after_sending_is_not_repeated(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
     # The provider got the request and hung up: it may have done (and charged) the work.
     fake.drop_connection_next()
     with pytest.raises(ProviderNoAnswerError) as info:
-        client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+        client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
     assert not info.value.transient
     assert info.value.code is None
@@ -578,7 +641,9 @@ def test_connection_refused(sleeps: Sleeps) -> None:
     base_url = f"http://127.0.0.1:{closed_port()}"
     with make_client(base_url, sleeps, retry_backoff=0.01) as client:
         with pytest.raises(TransientProviderError) as info:
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert info.value.code is None
     assert info.value.attempts == 3  # type: ignore[attr-defined]
@@ -590,7 +655,9 @@ def test_read_timeout_is_not_repeated(fake: FakeChangeClothesServer) -> None:
     fake.latency = 2.0
     with make_client(fake.base_url, timeout=0.2, max_retries=1) as client:
         with pytest.raises(ProviderNoAnswerError) as info:
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
     assert info.value.attempts == 1
     assert fake.call_count == 1
@@ -600,12 +667,12 @@ def test_read_timeout_is_not_repeated(fake: FakeChangeClothesServer) -> None:
 
 
 def test_each_attempt_is_logged(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, caplog: pytest.LogCaptureFixture
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="tryon.client")
+    caplog.set_level(logging.INFO, logger="tryon.backends.http")
     fake.fail_next(20001, style="status")
-    client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
-    records = [r for r in caplog.records if r.name == "tryon.client"]
+    client.change_clothes(model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body")
+    records = [r for r in caplog.records if r.name == "tryon.backends.http"]
     assert [r.levelno for r in records] == [logging.WARNING, logging.INFO]
     failed, succeeded = (r.getMessage() for r in records)
     assert CHANGE_CLOTHES_PATH in failed
@@ -627,8 +694,10 @@ def test_the_key_never_leaks(
         except Exception as exc:
             errors.append(exc)
 
-    def garment() -> ProviderResult:
-        return client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+    def garment() -> BackendResult:
+        return client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        )
 
     with client:
         attempt(garment)  # success
@@ -644,12 +713,16 @@ def test_the_key_never_leaks(
         fake.latency = 1.0
         attempt(garment)
         fake.latency = 0
-        attempt(lambda: client.change_clothes(MODEL_URL, GARMENT_URL, "hats"))
+        attempt(
+            lambda: client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="hats"
+            )
+        )
         fake.result_status = 404
         attempt(lambda: client.download(fake.base_url + "/results/x.webp"))
         assert KEY not in repr(client) and KEY not in str(client)
     with make_client(f"http://127.0.0.1:{closed_port()}") as refused:
-        attempt(lambda: refused.change_clothes_by_prompt(MODEL_URL, PROMPT))
+        attempt(lambda: refused.change_clothes_by_prompt(model_image=MODEL_URL, prompt=PROMPT))
 
     assert len(errors) == 10
     for error in errors:
@@ -658,7 +731,7 @@ def test_the_key_never_leaks(
         if isinstance(error, ProviderError):
             assert KEY not in error.describe()
             assert KEY not in error.provider_msg
-    assert "tryon.client" in {record.name for record in caplog.records}
+    assert "tryon.backends.http" in {record.name for record in caplog.records}
     assert KEY not in caplog.text
     assert all(KEY not in str(record.args) for record in caplog.records)
 
@@ -668,7 +741,9 @@ def test_credentials_in_the_base_url_are_not_shown() -> None:
     with make_client(base_url, max_retries=0) as client:
         assert "s3cr3t-pass" not in repr(client)
         with pytest.raises(TransientProviderError) as info:
-            client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body")
+            client.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
     assert "s3cr3t-pass" not in str(info.value)
 
 
@@ -676,15 +751,21 @@ def test_credentials_in_the_base_url_are_not_shown() -> None:
 
 
 @pytest.mark.parametrize("key", ["", "   ", None])
-def test_a_missing_key_names_the_setting(key: str | None) -> None:
-    with pytest.raises(TryOnConfigurationError, match=r"TRYON\['API_KEY'\]"):
-        ChangeClothesClient(key, "https://example.com", 5, 2, 0)  # type: ignore[arg-type]
+def test_a_missing_key_names_the_setting(key: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRYON_API_KEY", raising=False)  # None falls back to the settings
+    with override_settings(TRYON={"API_KEY": None}):
+        backend = ChangeClothesBackend(options_for(api_key=key))
+        with pytest.raises(TryOnConfigurationError, match=r"TRYON\['API_KEY'\]"):
+            backend.change_clothes(
+                model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+            )
 
 
 @pytest.mark.parametrize("base_url", ["", "changeclothesai.online", "ftp://example.com"])
 def test_a_bad_base_url_names_the_setting(base_url: str) -> None:
-    with pytest.raises(TryOnConfigurationError, match=r"TRYON\['API_BASE_URL'\]"):
-        ChangeClothesClient(KEY, base_url, 5, 2, 0)
+    with override_settings(TRYON={"API_KEY": KEY, "API_BASE_URL": base_url}):
+        with pytest.raises(TryOnConfigurationError, match=r"TRYON\['API_BASE_URL'\]"):
+            ChangeClothesBackend().configure()
 
 
 def test_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -699,7 +780,8 @@ def test_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "DOWNLOAD_TIMEOUT": 9,
     }
     with override_settings(TRYON=options):
-        client = ChangeClothesClient.from_settings()
+        client = ChangeClothesBackend()
+        client.configure()  # the settings are read on first use (or now)
     with client:
         assert (client.base_url, client.timeout, client.max_retries, client.retry_backoff) == (
             "https://proxy.example.com",
@@ -708,45 +790,49 @@ def test_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
             0.25,
         )
         assert (client.max_download_bytes, client.download_timeout) == (1234, 9.0)
-        assert repr(client) == "<ChangeClothesClient base_url='https://proxy.example.com'>"
+        assert repr(client) == "<ChangeClothesBackend base_url='https://proxy.example.com'>"
 
 
 def test_from_settings_without_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TRYON_API_KEY", raising=False)
     with override_settings(TRYON={"API_KEY": None}):
         with pytest.raises(TryOnConfigurationError, match=r"TRYON\['API_KEY'\]"):
-            ChangeClothesClient.from_settings()
+            ChangeClothesBackend().configure()
 
 
 def test_context_manager_closes_the_http_client() -> None:
-    with ChangeClothesClient(KEY, "https://example.com", 5, 2, 0) as client:
-        pass
-    assert client._http.is_closed
+    with ChangeClothesBackend(options_for()) as client:
+        http = client.http
+    assert http.is_closed
 
 
 # -- downloads ----------------------------------------------------------------------------------
 
 
-def test_download(fake: FakeChangeClothesServer, client: ChangeClothesClient) -> None:
-    result = client.change_clothes(image_bytes(), GARMENT_URL, "upper_body")
-    content = client.download(result.result_url)
+def test_download(fake: FakeChangeClothesServer, client: ChangeClothesBackend) -> None:
+    result = client.change_clothes(
+        model_image=image_bytes(), garment_image=GARMENT_URL, category="upper_body"
+    )
+    content = client.download(result.image.url)
     assert Image.open(io.BytesIO(content)).format == "WEBP"
-    assert content == fake.results[result.result_url.removeprefix(fake.base_url)]
+    assert content == fake.results[result.image.url.removeprefix(fake.base_url)]
     get = fake.requests[-1]
     assert get.method == "GET"
     assert get.header("Authorization") is None  # never send the key to the CDN
 
 
-def test_download_404(fake: FakeChangeClothesServer, client: ChangeClothesClient) -> None:
+def test_download_404(fake: FakeChangeClothesServer, client: ChangeClothesBackend) -> None:
     with pytest.raises(DownloadError, match="HTTP 404"):
         client.download(fake.base_url + "/results/gone.webp")
     assert len(fake.requests) == 1  # a 404 is final
 
 
 def test_download_5xx_is_retried(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend
 ) -> None:
-    url = client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body").result_url
+    url = client.change_clothes(
+        model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+    ).image.url
     fake.result_status = 503
     with pytest.raises(DownloadError, match="HTTP 503"):
         client.download(url)
@@ -755,7 +841,9 @@ def test_download_5xx_is_retried(
 
 def test_download_too_large(fake: FakeChangeClothesServer) -> None:
     with make_client(fake.base_url, max_download_bytes=100) as client:
-        url = client.change_clothes(MODEL_URL, GARMENT_URL, "upper_body").result_url
+        url = client.change_clothes(
+            model_image=MODEL_URL, garment_image=GARMENT_URL, category="upper_body"
+        ).image.url
         with pytest.raises(DownloadError, match="MAX_DOWNLOAD_BYTES"):
             client.download(url)
 
@@ -765,7 +853,9 @@ def test_download_too_large_without_content_length() -> None:
         assert "Authorization" not in request.headers
         return httpx.Response(200, content=iter([b"x" * 60, b"x" * 60]))  # streamed, no length
 
-    client = ChangeClothesClient(KEY, "https://example.com", 5, 0, 0, httpx.MockTransport(handler))
+    client = ChangeClothesBackend(
+        options_for(MAX_RETRIES=0), transport=httpx.MockTransport(handler)
+    )
     client.max_download_bytes = 100
     with client, pytest.raises(DownloadError, match="larger than 100 bytes"):
         client.download("https://cdn.example.com/r.webp")
@@ -773,7 +863,7 @@ def test_download_too_large_without_content_length() -> None:
 
 @pytest.mark.parametrize("url", ["ftp://cdn.example.com/r.webp", "file:///etc/passwd", "/r.webp"])
 def test_download_only_http_urls(
-    fake: FakeChangeClothesServer, client: ChangeClothesClient, url: str
+    fake: FakeChangeClothesServer, client: ChangeClothesBackend, url: str
 ) -> None:
     with pytest.raises(DownloadError, match="http"):
         client.download(url)

@@ -375,7 +375,8 @@ def test_tryon_deleted_while_running_leaves_no_result_file(
 def test_daily_cap_reached_in_the_worker_fails_with_the_shop_code(
     fake, garment, preset, task_queue
 ):
-    from tryon.exceptions import DAILY_LIMIT_CODE, user_message_for
+    from tryon.backends.codes import user_message_for
+    from tryon.exceptions import DAILY_LIMIT_CODE
 
     with override_settings(TRYON=tryon_settings_for(fake, DAILY_PAID_CALL_LIMIT=0)):
         tryon, _ = request(garment, preset)

@@ -18,8 +18,8 @@ from django.core.management.base import CommandError
 from tests.conftest import API_KEY, run_queued
 from tryon import services
 from tryon.backends.changeclothes import ChangeClothesBackend
-from tryon.client import ChangeClothesClient
-from tryon.exceptions import ERROR_CLASSES, ProviderError
+from tryon.backends.changeclothes_codes import ERROR_CLASSES
+from tryon.exceptions import ProviderError
 from tryon.models import TryOn
 
 DOCUMENTED_ERRORS = sorted(ERROR_CLASSES)
@@ -34,9 +34,11 @@ def everything_about(exc: BaseException) -> str:
 def test_provider_errors_never_carry_the_key(fake, code, style, caplog):
     caplog.set_level(logging.DEBUG)
     fake.fail_always(code, style=style)
-    client = ChangeClothesClient.from_settings()
+    client = ChangeClothesBackend()
     with pytest.raises(ProviderError) as caught:
-        client.change_clothes_by_prompt(b"not used: the fake fails first" and _jpeg(), prompt="x")
+        client.change_clothes_by_prompt(
+            model_image=b"not used: the fake fails first" and _jpeg(), prompt="x"
+        )
     assert API_KEY not in everything_about(caught.value)
     assert API_KEY not in caught.value.describe()
     assert API_KEY not in caplog.text
@@ -47,10 +49,10 @@ def test_provider_echoing_the_key_back_is_scrubbed(fake, caplog):
     caplog.set_level(logging.DEBUG)
     fake.respond_next({"code": 30001, "msg": f"bad key {API_KEY}"}, status=401)
     fake.fail_next_non_json(status=502, body=f"<html>proxy saw Bearer {API_KEY}</html>", times=3)
-    client = ChangeClothesClient.from_settings()
+    client = ChangeClothesBackend()
     for _ in range(2):
         with pytest.raises(ProviderError) as caught:
-            client.change_clothes_by_prompt(_jpeg(), prompt="x")
+            client.change_clothes_by_prompt(model_image=_jpeg(), prompt="x")
         assert API_KEY not in everything_about(caught.value)
     assert API_KEY not in caplog.text
 

@@ -1,7 +1,12 @@
-"""System checks (``manage.py check``, ``tryon_check``): each names the setting to fix."""
+"""System checks (``manage.py check``, ``tryon_check``): each names the setting to fix.
+
+Backend checks read the configured backend's options (``TRYON['BACKEND_OPTIONS']``) the
+way the backend will, falling back to the top-level keys; no check shows a secret.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from importlib.util import find_spec
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,9 +14,18 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, tryon_settings
+from .backends import loading
+from .backends.base import (
+    BaseBackend,
+    dotted_path,
+    option_source,
+    options_location,
+    resolve_option,
+    unknown_options,
+)
+from .backends.urls import redact_url
+from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, tryon_settings
 
 _POSITIVE_NUMBERS = (
     "TIMEOUT",
@@ -43,10 +57,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="tryon.E002",
             )
         )
+    messages += _check_backend_options()
     messages += _check_backend()
     messages += _check_storage()
     messages += _check_tasks()
-    messages += _check_numbers()
+    messages += _check_numbers(lambda key: getattr(tryon_settings, key))
     if not messages:
         messages += _check_recovery_timing()
     return messages
@@ -73,58 +88,105 @@ def _check_recovery_timing() -> list[checks.CheckMessage]:
 
 
 def _check_backend() -> list[checks.CheckMessage]:
-    from .backends import BaseBackend
-
     path = tryon_settings.BACKEND
     try:
-        backend_class = import_string(path)
-    except ImportError as exc:
-        return [
-            checks.Error(
-                f"TRYON['BACKEND'] is {path!r}, which cannot be imported ({exc}).",
-                id="tryon.E003",
-            )
-        ]
-    if not (isinstance(backend_class, type) and issubclass(backend_class, BaseBackend)):
-        return [
-            checks.Error(
-                f"TRYON['BACKEND'] is {path!r}, which is not a tryon.backends.BaseBackend.",
-                id="tryon.E003",
-            )
-        ]
-    from .backends.changeclothes import ChangeClothesBackend
-
-    if not issubclass(backend_class, ChangeClothesBackend):
-        return []
+        backend_class = loading.backend_class(path)
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="tryon.E003")]
+    try:
+        options = loading.backend_options(path, backend_class)
+    except ImproperlyConfigured:
+        options = {}  # _check_backend_options reports it
     messages: list[checks.CheckMessage] = []
-    if not tryon_settings.API_KEY:
-        messages.append(
-            checks.Error(
-                "No Change Clothes AI API key is configured.",
-                hint="Set TRYON['API_KEY'] or the TRYON_API_KEY environment variable, "
-                "or set TRYON['BACKEND'] to 'tryon.backends.local.LocalPreviewBackend' "
-                "for offline previews.",
-                id="tryon.E004",
-            )
-        )
-    base_url = str(tryon_settings.API_BASE_URL)
+    for name, spec in backend_class.known_options.items():
+        if spec.secret and not resolve_option(backend_class, options, name):
+            messages.append(_missing_secret(backend_class, name))
+    if "API_BASE_URL" in backend_class.known_options:
+        messages += _check_base_url(backend_class, options)
+    messages += _check_numbers(
+        lambda key: options[key],
+        lambda key: options_location(backend_class, key),
+        [key for key in options if options[key] is not None],
+    )
+    return messages
+
+
+def _missing_secret(backend_class: type[BaseBackend], name: str) -> checks.CheckMessage:
+    # Every place the value may come from, in the order they are read.
+    places = [options_location(backend_class, name)]
+    setting = backend_class.known_options[name].setting
+    if setting is not None:
+        places.append(f"TRYON[{setting!r}]")
+        if setting in ENVIRONMENT_FALLBACKS:
+            places.append(f"the {ENVIRONMENT_FALLBACKS[setting]} environment variable")
+    return checks.Error(
+        f"No {name} is configured for {dotted_path(backend_class)}.",
+        hint=f"Set {' or '.join(places)}, or set TRYON['BACKEND'] to "
+        "'tryon.backends.local.LocalPreviewBackend' for offline previews.",
+        id="tryon.E004",
+    )
+
+
+def _check_base_url(
+    backend_class: type[BaseBackend], options: Mapping[str, Any]
+) -> list[checks.CheckMessage]:
+    where = option_source(backend_class, options, "API_BASE_URL")
+    base_url = str(resolve_option(backend_class, options, "API_BASE_URL"))
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        messages.append(
+        return [
             checks.Error(
-                f"TRYON['API_BASE_URL'] is {base_url!r}, which is not an http(s) URL.",
+                # Shown without user:password: the URL may carry credentials.
+                f"{where} is {redact_url(base_url)!r}, which is not an http(s) URL.",
                 id="tryon.E005",
             )
-        )
-    elif parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        messages.append(
+        ]
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return [
             checks.Warning(
-                "TRYON['API_BASE_URL'] uses plain http: the API key would cross the network "
-                "unencrypted.",
+                f"{where} uses plain http: the API key would cross the network unencrypted.",
                 hint="Use https.",
                 id="tryon.W001",
             )
-        )
+        ]
+    return []
+
+
+def _check_backend_options() -> list[checks.CheckMessage]:
+    try:
+        every = loading.all_backend_options()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="tryon.E012")]
+    messages: list[checks.CheckMessage] = []
+    for path, options in every.items():
+        where = f"TRYON['BACKEND_OPTIONS'][{path!r}]"
+        try:
+            backend_class = loading.backend_class(path)
+        except ImproperlyConfigured:
+            messages.append(
+                checks.Error(
+                    f"{where} is for {path!r}, which is not an importable backend class.",
+                    hint="Key each entry by the dotted path of the backend it configures.",
+                    id="tryon.E012",
+                )
+            )
+            continue
+        if not isinstance(options, Mapping):
+            messages.append(
+                checks.Error(
+                    f"{where} must be a dict of options, not {type(options).__name__}.",
+                    id="tryon.E012",
+                )
+            )
+            continue
+        for name in unknown_options(backend_class, options):
+            messages.append(
+                checks.Error(
+                    f"{where} has the option {name!r}, which {path} does not know.",
+                    hint="Known options: " + ", ".join(sorted(backend_class.known_options)),
+                    id="tryon.E012",
+                )
+            )
     return messages
 
 
@@ -176,22 +238,33 @@ def _check_tasks() -> list[checks.CheckMessage]:
     return []
 
 
-def _check_numbers() -> list[checks.CheckMessage]:
+def _check_numbers(
+    value_of: Callable[[str], Any],
+    location_of: Callable[[str], str] = lambda key: f"TRYON[{key!r}]",
+    keys: Iterable[str] | None = None,
+) -> list[checks.CheckMessage]:
+    """Positive numbers and a bounded MAX_RETRIES, top-level or in a backend's options."""
+    wanted = set(_POSITIVE_NUMBERS) | {"MAX_RETRIES"} if keys is None else set(keys)
     messages: list[checks.CheckMessage] = []
     for key in _POSITIVE_NUMBERS:
-        value = getattr(tryon_settings, key)
+        if key not in wanted:
+            continue
+        value = value_of(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             messages.append(
                 checks.Error(
-                    f"TRYON[{key!r}] must be a positive number, not {value!r}.", id="tryon.E010"
+                    f"{location_of(key)} must be a positive number, not {value!r}.",
+                    id="tryon.E010",
                 )
             )
-    retries = tryon_settings.MAX_RETRIES
-    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
-        messages.append(
-            checks.Error(
-                f"TRYON['MAX_RETRIES'] must be an integer from 0 to 10, not {retries!r}.",
-                id="tryon.E010",
+    if "MAX_RETRIES" in wanted:
+        retries = value_of("MAX_RETRIES")
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+            messages.append(
+                checks.Error(
+                    f"{location_of('MAX_RETRIES')} must be an integer from 0 to 10, "
+                    f"not {retries!r}.",
+                    id="tryon.E010",
+                )
             )
-        )
     return messages

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from .conf import tryon_settings
 from .connections import CONNECTION_ERRORS, close_if_lost
-from .exceptions import TryOnError
+from .exceptions import ProviderBusyError
 from .models import ProviderCallSlot, TryOnSource
 
 logger = logging.getLogger("tryon.concurrency")
@@ -56,10 +56,6 @@ _LEASE_MARGIN = 60  # seconds on top of the slowest legitimate call
 # freed by other processes are noticed by polling.
 _released = threading.Condition()
 _typical_hold = _FIRST_HOLD_GUESS  # moving average of how long this process holds a slot
-
-
-class ProviderBusyError(TryOnError):
-    """No provider-call slot came free within ``TRYON["PROVIDER_SLOT_WAIT"]`` seconds."""
 
 
 @dataclass(frozen=True)

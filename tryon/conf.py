@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMEOUT": 120,
     "MAX_RETRIES": 2,
     "RETRY_BACKOFF": 1.0,  # seconds before the first retry; doubles each time
+    # Per-backend options, keyed by the backend's dotted path: {"API_KEY": ..., ...}. An
+    # option not given there falls back to the top-level key of the same name, if any.
+    "BACKEND_OPTIONS": {},
     "STORAGE": "default",
     "TASK_BACKEND": "default",
     "QUEUE_NAME": "default",
@@ -49,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
 }
 
-_ENVIRONMENT_FALLBACKS = {
+ENVIRONMENT_FALLBACKS = {
     "API_KEY": "TRYON_API_KEY",
     "API_BASE_URL": "TRYON_API_BASE_URL",
 }
@@ -68,14 +71,16 @@ class TryOnSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown tryon setting {name!r}")
         user = self._user_settings()
-        env_name = _ENVIRONMENT_FALLBACKS.get(name)
+        env_name = ENVIRONMENT_FALLBACKS.get(name)
         if name in user and (user[name] is not None or env_name is None):
             return user[name]  # None is a value (e.g. no daily cap) except for env-backed keys
         if env_name and os.environ.get(env_name):
             return os.environ[env_name]
         if name == "API_BASE_URL":
             return DEFAULT_API_BASE_URL
-        return DEFAULTS[name]
+        default = DEFAULTS[name]
+        # A copy: a caller that edits what it got must not change the default for everyone.
+        return dict(default) if isinstance(default, dict) else default
 
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._user_settings()) - set(DEFAULTS))

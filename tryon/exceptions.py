@@ -1,7 +1,10 @@
 """Every error the app raises, one hierarchy.
 
-Provider errors carry the documented ``code``, the provider's ``msg``, the HTTP status
-and a ``user_message`` a shopper can be shown. None of them ever holds the API key.
+Provider errors carry the provider's ``code``, its ``msg``, the HTTP status and a
+``user_message`` a shopper can be shown. None of them ever holds the API key. Which code
+means which error is each provider's business: its table lives with its backend (for
+Change Clothes AI, ``tryon.backends.changeclothes_codes``). This module imports nothing
+of the app, so every other module may import it.
 """
 
 from __future__ import annotations
@@ -145,11 +148,17 @@ class ProviderResponseError(ProviderError):
         return "unexpected provider response"
 
 
-#: django-tryon's own code (not the provider's) for a job refused by the daily cap.
+# -- django-tryon's own codes: refusals before any provider call ------------------------
+
+#: The code stored for a job refused by the store-wide daily cap.
 DAILY_LIMIT_CODE = 90001
-#: Ours too: a paid request went out and its worker stopped before the answer was
-#: recorded; the provider may have charged, so it is not re-sent (``tryon.abandoned``).
+#: The code stored for a job that found no free provider-call slot in time.
+PROVIDER_BUSY_CODE = 90002
+#: The code stored for a job whose worker stopped with a paid request out (``tryon.abandoned``).
 UNANSWERED_REQUEST_CODE = 90003
+
+#: What a code no table documents is called, wherever it is shown.
+UNDOCUMENTED_ERROR = "The provider returned an undocumented error."
 
 
 class LimitExceededError(TryOnError):
@@ -157,57 +166,54 @@ class LimitExceededError(TryOnError):
 
     code = DAILY_LIMIT_CODE
     user_message = _("Try-on is unavailable today. Please come back tomorrow.")
+    description = (
+        "The shop's daily cap on paid calls (TRYON['DAILY_PAID_CALL_LIMIT']) was reached; "
+        "no provider call was made."
+    )
 
 
-# Documented codes -> exception class. Unknown codes become ProviderError.
-ERROR_CLASSES: dict[int, type[ProviderError]] = {
-    500: TransientProviderError,
-    10001: ProviderConfigurationError,
-    10002: ProviderConfigurationError,
-    10003: InsufficientCreditsError,
-    10004: ProviderInvalidInputError,
-    10005: HarmfulContentError,
-    10006: TrialLimitError,
-    20001: TransientProviderError,
-    30001: ProviderConfigurationError,
-    30002: ProviderConfigurationError,
+class DailyCapReached(LimitExceededError):
+    """The store-wide daily cap refuses a shopper's try-on that would need a paid call."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The store-wide daily cap on paid provider calls is reached.")
+        #: Seconds until the cap resets (the API's ``Retry-After``).
+        self.retry_after = retry_after
+
+
+class ProviderBusyError(TryOnError):
+    """No provider-call slot came free within ``TRYON["PROVIDER_SLOT_WAIT"]`` seconds."""
+
+    code = PROVIDER_BUSY_CODE
+    user_message = TransientProviderError.user_message
+    description = (
+        "No provider-call slot came free in time (TRYON['MAX_CONCURRENT_CALLS'], "
+        "TRYON['PROVIDER_SLOT_WAIT']); no provider call was made."
+    )
+
+
+class RequestUnansweredError(TryOnError):
+    """A paid request went out and its worker stopped before the answer was recorded.
+
+    Not a refusal: the provider may have done, and charged for, the work, so the request
+    is not sent again automatically; staff retry it knowingly.
+    """
+
+    code = UNANSWERED_REQUEST_CODE
+    user_message = TransientProviderError.user_message
+    description = (
+        "A paid request was sent, then its worker stopped before the answer was recorded: "
+        "the provider may have charged for it. Not re-sent automatically; retry it if "
+        "paying again is acceptable."
+    )
+
+
+#: django-tryon's own codes -> the error that stores them. Provider codes live with each
+#: provider (``tryon.backends.changeclothes_codes``); ``tryon.backends.codes`` reads both.
+SHOP_ERROR_CLASSES: dict[
+    int, type[LimitExceededError] | type[ProviderBusyError] | type[RequestUnansweredError]
+] = {
+    DAILY_LIMIT_CODE: LimitExceededError,
+    PROVIDER_BUSY_CODE: ProviderBusyError,
+    UNANSWERED_REQUEST_CODE: RequestUnansweredError,
 }
-
-# What each documented code means, in words a shop owner reads in the admin.
-ERROR_DESCRIPTIONS: dict[int, str] = {
-    500: "The provider had an internal error.",
-    10001: "The provider says the request is not authenticated: check TRYON['API_KEY'].",
-    10002: "The provider account does not exist: check TRYON['API_KEY'].",
-    10003: "The provider account is out of credits: buy credits in its dashboard.",
-    10004: "The provider rejected the parameters or images as invalid.",
-    10005: "The provider refused the images or prompt as harmful content.",
-    10006: "The provider's trial usage limit is spent: upgrade the account.",
-    20001: "The provider failed to process the try-on.",
-    30001: "The provider says the API key is invalid: check TRYON['API_KEY'].",
-    30002: "The provider says the request signature is invalid: check TRYON['API_KEY'].",
-    DAILY_LIMIT_CODE: "The shop's daily cap on paid calls (TRYON['DAILY_PAID_CALL_LIMIT']) "
-    "was reached; no provider call was made.",
-    UNANSWERED_REQUEST_CODE: "A paid request was sent, then its worker stopped before the "
-    "answer was recorded: the provider may have charged for it. Not re-sent automatically; "
-    "retry it if paying again is acceptable.",
-}
-
-
-def user_message_for(code: int | None) -> str:
-    """What a shopper is told about a try-on that failed with ``code``."""
-    if code == DAILY_LIMIT_CODE:
-        return str(LimitExceededError.user_message)
-    return str(ERROR_CLASSES.get(code or 0, ProviderError).user_message)
-
-
-def error_for_code(
-    code: int, provider_msg: str = "", status_code: int | None = None
-) -> ProviderError:
-    """The typed exception for a documented error code (``ProviderError`` if unknown)."""
-    cls = ERROR_CLASSES.get(code)
-    if cls is None:
-        # Any other 5xx-range code is treated as transient; anything else is final.
-        cls = TransientProviderError if 500 <= code < 600 else ProviderError
-    description = ERROR_DESCRIPTIONS.get(code, "The provider returned an undocumented error.")
-    message = f"{description} Provider said: {provider_msg}" if provider_msg else description
-    return cls(message, code=code, provider_msg=provider_msg, status_code=status_code)

@@ -24,11 +24,11 @@ from django.db.models import F
 
 from . import abandoned, claims, state
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
+from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
 from .conf import tryon_settings
 from .connections import CONNECTION_ERRORS, close_if_lost, once_more_if_lost
 from .exceptions import (
-    ERROR_DESCRIPTIONS,
     DownloadError,
     InvalidImageError,
     LimitExceededError,

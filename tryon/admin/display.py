@@ -9,7 +9,7 @@ from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from ..exceptions import ERROR_DESCRIPTIONS
+from ..backends.codes import describe_code
 from ..models import TryOn
 
 THUMBNAIL_SIZE = 64
@@ -50,4 +50,4 @@ def error_description(tryon: TryOn) -> str:
     """What a failed job's provider code means, in words a shop owner reads."""
     if tryon.error_code is None:
         return ""
-    return ERROR_DESCRIPTIONS.get(tryon.error_code, "An undocumented provider error.")
+    return describe_code(tryon.error_code)

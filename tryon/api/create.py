@@ -14,20 +14,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from .. import limits, services
-from ..exceptions import LimitExceededError
+from ..exceptions import DailyCapReached
 from ..images import NormalizedImage
 from ..models import ModelPhoto, TryOn, TryOnSource
 from ..privacy import shopper_expiry
 from ..storage import get_storage
 from .ownership import current_shopper, remember
-
-
-class DailyCapReached(LimitExceededError):
-    """The store-wide daily cap refuses a try-on that would need a paid call."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("The store-wide daily cap on paid provider calls is reached.")
-        self.retry_after = retry_after
 
 
 def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:

@@ -14,8 +14,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from ..backends.codes import user_message_for
 from ..conf import tryon_settings
-from ..exceptions import InvalidImageError, user_message_for
+from ..exceptions import InvalidImageError
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN

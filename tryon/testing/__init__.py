@@ -49,7 +49,7 @@ Modules: ``server`` (the server, its records and knobs), ``wire`` (paths, fields
 and codes as the document gives them), ``multipart`` (reading the body), ``validation``
 (checking each field), ``answers`` (error and success bodies), ``records`` (what is kept
 of each request) and ``images`` (the generated result pictures). The fake imports nothing
-from the client it checks (``tryon.client``, ``tryon.backends``), nor Django.
+from the backend it checks (``tryon.backends``), nor Django.
 """
 
 from __future__ import annotations
