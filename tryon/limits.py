@@ -61,20 +61,16 @@ def reserve_paid_call() -> None:
 
     limit = daily_paid_call_limit()
     today = start_of_today().date()
-    for _attempt in range(2):
-        rows = DailyUsage.objects.filter(day=today)
-        if limit is not None:
-            rows = rows.filter(paid_calls__lt=limit)
-        if rows.update(paid_calls=F("paid_calls") + 1):
-            return
-        if limit is not None and (limit <= 0 or DailyUsage.objects.filter(day=today).exists()):
-            break
-        try:
-            with transaction.atomic():
-                DailyUsage.objects.create(day=today, paid_calls=1)
-            return
-        except IntegrityError:  # another worker created today's row first: count on it
-            continue
+    rows = DailyUsage.objects.filter(day=today)
+    if limit is not None:
+        rows = rows.filter(paid_calls__lt=limit)
+    if rows.update(paid_calls=F("paid_calls") + 1):
+        return
+    # No unit left, or no row for today yet: create it (a row another worker is creating
+    # right now is waited for, then left as it is) and ask once more.
+    DailyUsage.objects.bulk_create([DailyUsage(day=today, paid_calls=0)], ignore_conflicts=True)
+    if rows.update(paid_calls=F("paid_calls") + 1):
+        return
     raise LimitExceededError(
         f"The store-wide daily cap of {limit} paid provider calls "
         "(TRYON['DAILY_PAID_CALL_LIMIT']) is reached."
