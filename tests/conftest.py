@@ -19,6 +19,13 @@ from tryon.testing import FakeChangeClothesServer
 API_KEY = "sk-test-DO-NOT-LEAK-9f8e7d6c5b4a"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Declared here, beside the markers in pyproject.toml (--strict-markers).
+    config.addinivalue_line(
+        "markers", "chaos: real workers SIGKILLed and cut off from the database at random"
+    )
+
+
 class _RecordEverything(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)

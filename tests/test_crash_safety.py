@@ -305,6 +305,21 @@ def test_a_job_killed_as_the_answer_arrived_leaves_a_row_recovery_fails(
     assert fake.call_count == 1 == tryon.provider_calls == paid_calls_today()
 
 
+def test_recovery_finishes_a_failure_hand_off_its_worker_did_not(fake, task_queue):
+    garment, photo = make_garment(), make_model_photo()
+    leader, waiting = queued(garment, photo), queued(garment, photo)
+    task_queue.clear()
+    # The leader failed and its worker died while handing the failure out.
+    state.fail(leader, state.Failure(10005, "The provider refused the images."))
+    GenerationClaim.objects.create(fingerprint=leader.fingerprint, tryon=leader)
+    TryOn.objects.filter(pk=waiting.pk).update(picked_at=timezone.now() - LONG_AGO)
+    assert recover_stale() == 0
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.error_code) == (FAILED, 10005)
+    assert not GenerationClaim.objects.exists()
+    assert fake.call_count == 0
+
+
 # -- an answer in hand is never paid for twice -----------------------------------------------
 
 

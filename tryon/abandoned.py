@@ -24,8 +24,8 @@ from typing import Any
 
 from . import claims, state
 from .exceptions import UNANSWERED_REQUEST_CODE
-from .models import TryOn, TryOnStatus
-from .reuse import hand_failure_to_waiting
+from .models import TERMINAL_STATUSES, GenerationClaim, TryOn, TryOnStatus
+from .reuse import hand_failure_to_waiting, hand_result_to_waiting
 
 logger = logging.getLogger("tryon.recovery")
 
@@ -67,6 +67,26 @@ def settle(tryon_id: Any, started_at: datetime | None) -> Settled:
         tryon.request_sent_at,
         UNANSWERED_CODE,
     )
-    claims.release(tryon)
     hand_failure_to_waiting(tryon, failure)
+    claims.release(tryon)  # after: see finish_hand_off
     return Settled.FAILED
+
+
+def finish_hand_offs() -> int:
+    """Hand the outcome of a finished row whose claim is still there (its worker died
+    while handing it out) to the rows waiting for it, and release the claim; how many.
+
+    A waiting row then never pays for a picture that was just paid for, or that just
+    failed: it gets that result or that failure, as if the hand-off had finished.
+    """
+    finished = GenerationClaim.objects.filter(tryon__status__in=TERMINAL_STATUSES)
+    done = 0
+    for claim in finished.select_related("tryon"):
+        holder = claim.tryon
+        if holder.status == TryOnStatus.SUCCEEDED:
+            hand_result_to_waiting(holder, holder)
+        else:
+            hand_failure_to_waiting(holder, state.Failure(holder.error_code, holder.error_message))
+        claims.release(holder)
+        done += 1
+    return done

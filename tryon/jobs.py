@@ -145,6 +145,11 @@ def _lead(tryon: TryOn) -> JobOutcome:
     except BaseException:
         claims.release(tryon)  # a worker stopping mid-job must not block the others
         raise
+    if made.failure is not None:
+        # A failure is handed out while the claim still stands too: if this worker dies
+        # midway, recovery finds the claim of a failed row and finishes the hand-off,
+        # instead of a waiting job paying for what just failed.
+        hand_failure_to_waiting(tryon, made.failure)
     # Released before the hand-off, so a job stepping aside either sees no claim (and
     # looks again) or is still pending when we hand out the result.
     claims.release(tryon)

@@ -8,6 +8,8 @@ notice, something periodic has to: ``tryon_recover`` (from cron, every minute),
 
 What it does, each time (idempotent, a few indexed queries, never a provider call):
 
+0. claims left by a finished row (its worker died while handing its outcome to the rows
+   waiting for the same picture): the hand-off is finished (``tryon.abandoned``).
 1. ``running`` rows whose job started longer ago than ``older_than``: the rule of
    ``tryon.abandoned``: queued again, or failed if a paid request was out (never
    re-sent).
@@ -56,6 +58,7 @@ TASK_LOOKUPS = 200
 class RecoveryReport:
     requeued: int = 0  # rows queued again (running ones set back to pending, lost pending)
     failed: int = 0  # rows failed: a paid request was out when their worker stopped
+    handed_off: int = 0  # finished rows whose interrupted hand-off was completed
 
 
 def recover_stale(
@@ -86,6 +89,7 @@ def recover(
         older_than = timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
     now = timezone.now()
     report = RecoveryReport()
+    report.handed_off = abandoned.finish_hand_offs()
     requeue: dict[Any, str] = {}
     for rows in _scopes(among):
         stale = rows.filter(status=TryOnStatus.RUNNING, started_at__lt=now - older_than)
