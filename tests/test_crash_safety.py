@@ -283,6 +283,21 @@ def test_a_dead_workers_claim_with_a_request_out_is_never_taken_over(fake, task_
     assert fake.call_count == 0
 
 
+def test_a_stale_claim_whose_row_holds_an_answer_is_never_taken_over(fake, task_queue):
+    garment, photo = make_garment(), make_model_photo()
+    leader, late = queued(garment, photo), queued(garment, photo)
+    task_queue.clear()
+    # Re-queued by recovery after its worker died with the answer in hand.
+    TryOn.objects.filter(pk=leader.pk).update(
+        provider_answer={"image": fake.base_url + "/results/1.webp"}
+    )
+    GenerationClaim.objects.create(
+        fingerprint=leader.fingerprint, tryon=leader, claimed_at=timezone.now() - LONG_AGO
+    )
+    assert execute_tryon(str(late.pk)) == PENDING  # waits for the leader's next job
+    assert fake.call_count == 0
+
+
 def test_a_job_killed_as_the_answer_arrived_leaves_a_row_recovery_fails(
     fake, task_queue, monkeypatch
 ):

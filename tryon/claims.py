@@ -3,9 +3,10 @@
 The first job to insert the ``GenerationClaim`` row calls the provider; the others with
 the same fingerprint step aside and wait for its result. A claim left by a worker that
 died is taken over once it is older than ``STALE_RUNNING_AFTER``, or at once when its
-row is finished, but never while its row has a paid request out: that row's fate (and
-its waiting jobs') is recovery's to decide (``tryon.abandoned``), and paying for the
-same picture meanwhile is exactly the double payment the claim exists to prevent.
+row is finished, but never while its row has a paid request out, or an answer not yet
+stored: that row's fate (and its waiting jobs') is recovery's to decide
+(``tryon.abandoned``), and paying for the same picture meanwhile is exactly the double
+payment the claim exists to prevent.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ def claim(tryon: TryOn) -> bool:
             | Q(tryon=tryon)
             | Q(tryon__status__in=TERMINAL_STATUSES)  # a claim its finished job left
         )
+        # Never from a row with a paid request out, or with an answer its next job will
+        # finish from: taking over would pay for the same picture again.
         .exclude(tryon__status=TryOnStatus.RUNNING, tryon__request_sent_at__isnull=False)
+        .exclude(
+            tryon__status__in=[TryOnStatus.PENDING, TryOnStatus.RUNNING],
+            tryon__provider_answer__isnull=False,
+        )
         .update(tryon=tryon, claimed_at=timezone.now())
     )
     return taken_over == 1
