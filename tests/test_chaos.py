@@ -535,7 +535,7 @@ def unfinished_story(row: TryOn) -> str:
         task = task_backends["default"].get_result(row.task_id)
         seen = f"task {task.status} started {task.started_at} finished {task.finished_at}"
     except Exception as exc:
-        seen = f"task: {type(exc).__name__}"
+        seen = f"task: {exc!r}"
     claim = GenerationClaim.objects.filter(fingerprint=row.fingerprint).first()
     holder = TryOn.objects.filter(pk=claim.tryon_id).first() if claim else None
     return (

@@ -32,20 +32,16 @@ def claim(tryon: TryOn) -> bool:
     # A claim left by a worker that died is taken over once it is old enough.
     stale_before = timezone.now() - timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
     # So is our own claim, left when this very job's worker died and it was re-queued.
+    abandoned = Q(claimed_at__lt=stale_before) | Q(tryon__status__in=TERMINAL_STATUSES)
+    # Never from a row with a paid request out, or with an answer its next job will
+    # finish from: taking over would pay for the same picture again.
+    unfinished = Q(tryon__status__in=[TryOnStatus.PENDING, TryOnStatus.RUNNING])
+    in_doubt = Q(tryon__status=TryOnStatus.RUNNING, tryon__request_sent_at__isnull=False) | (
+        unfinished & Q(tryon__provider_answer__isnull=False)
+    )
     taken_over = (
         GenerationClaim.objects.filter(fingerprint=tryon.fingerprint)
-        .filter(
-            Q(claimed_at__lt=stale_before)
-            | Q(tryon=tryon)
-            | Q(tryon__status__in=TERMINAL_STATUSES)  # a claim its finished job left
-        )
-        # Never from a row with a paid request out, or with an answer its next job will
-        # finish from: taking over would pay for the same picture again.
-        .exclude(tryon__status=TryOnStatus.RUNNING, tryon__request_sent_at__isnull=False)
-        .exclude(
-            tryon__status__in=[TryOnStatus.PENDING, TryOnStatus.RUNNING],
-            tryon__provider_answer__isnull=False,
-        )
+        .filter(Q(tryon=tryon) | (abandoned & ~in_doubt))
         .update(tryon=tryon, claimed_at=timezone.now())
     )
     return taken_over == 1
