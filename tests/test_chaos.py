@@ -336,7 +336,9 @@ def test_chaos_rq_workers(pg_database: dict[str, Any], fake: FakeChangeClothesSe
     import django_rq
 
     queue = f"tryon-chaos-{uuid.uuid4().hex[:8]}"
-    rq_queues = {queue: {"HOST": "127.0.0.1", "PORT": 6379, "DB": 0}}
+    # "default" too, as docs/workers.md asks: django-tasks-rq's get_result looks jobs up
+    # through it, and recovery asks it about tasks that were taken and lost.
+    rq_queues = {name: {"HOST": "127.0.0.1", "PORT": 6379, "DB": 0} for name in (queue, "default")}
     # "default" too: tryon.tasks.run_tryon is declared on it.
     tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue, "default"]}}
     with override_settings(RQ_QUEUES=rq_queues):
@@ -536,6 +538,17 @@ def unfinished_story(row: TryOn) -> str:
         seen = f"task {task.status} started {task.started_at} finished {task.finished_at}"
     except Exception as exc:
         seen = f"task: {exc!r}"
+        try:
+            import redis
+            from rq.job import Job
+
+            job = Job.fetch(row.task_id, connection=redis.Redis())
+            seen += (
+                f" rq: origin={job.origin} status={job.get_status()} worker={job.worker_name}"
+                f" exc={(job.exc_info or '')[-300:]!r}"
+            )
+        except Exception as rq_exc:
+            seen += f" rq: {rq_exc!r}"
     claim = GenerationClaim.objects.filter(fingerprint=row.fingerprint).first()
     holder = TryOn.objects.filter(pk=claim.tryon_id).first() if claim else None
     return (
