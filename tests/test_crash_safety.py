@@ -266,6 +266,22 @@ def test_staff_can_retry_an_unanswered_row_knowingly(fake, task_queue):
     assert tryon.provider_calls == 2  # the lost attempt and the one paid again knowingly
 
 
+def test_the_admin_retry_says_an_unanswered_row_may_be_paid_twice(fake, task_queue, admin_client):
+    tryon = queued()
+    task_queue.clear()
+    left_by_a_dead_worker(tryon, request_sent_at=timezone.now() - LONG_AGO, provider_calls=1)
+    recover(STALE)
+    response = admin_client.post(
+        "/admin/tryon/tryon/",
+        {"action": "retry_failed", "_selected_action": [str(tryon.pk)]},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert "1 failed try-on queued again." in shown
+    assert any("may have charged" in message for message in shown)
+    assert [r.args[0] for r in task_queue.results] == [str(tryon.pk)]
+
+
 def test_a_dead_workers_claim_with_a_request_out_is_never_taken_over(fake, task_queue):
     garment, photo = make_garment(), make_model_photo()
     leader, late = queued(garment, photo), queued(garment, photo)
