@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,29 +52,40 @@ class Shop:
     base_url: str
     media_root: Path
     log: Path
+    manage: Callable[..., str]  # runs a management command of the served shop, returns stdout
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
 
-def _environment(workdir: Path) -> dict[str, str]:
+def _environment(workdir: Path, settings: str, extra: Mapping[str, str]) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("TRYON_API", "DJANGO_", "DATABASE_URL"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="tests.browser_settings",
+        DJANGO_SETTINGS_MODULE=settings,
         PYTHONPATH=os.pathsep.join([str(REPO), str(EXAMPLE)]),
         TRYON_BROWSER_DB=str(workdir / "shop.sqlite3"),
         TRYON_BROWSER_MEDIA=str(workdir / "media"),
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra)
     return env
 
 
 def _manage(*args: str) -> list[str]:
     return [sys.executable, str(EXAMPLE / "manage.py"), *args]
+
+
+def _run_manage(env: Mapping[str, str], *args: str) -> str:
+    done = subprocess.run(
+        _manage(*args), env=dict(env), cwd=EXAMPLE, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def _wait_until_up(
@@ -104,9 +115,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve_example_shop(workdir: Path) -> Iterator[Shop]:
-    """Migrate and fill a fresh example shop, then run its web server and a db_worker."""
-    env = _environment(workdir)
+def serve_example_shop(
+    workdir: Path, *, settings: str = "tests.browser_settings", env: Mapping[str, str] = {}
+) -> Iterator[Shop]:
+    """Migrate and fill a fresh example shop, then run its web server and a db_worker.
+
+    ``settings`` names another settings module, ``env`` adds environment variables.
+    """
+    env = _environment(workdir, settings, env)
     log = workdir / "shop.log"
     with log.open("ab") as out:
         for command in (("migrate", "--noinput"), ("shop_demo_data",)):
@@ -142,7 +158,12 @@ def serve_example_shop(workdir: Path) -> Iterator[Shop]:
             )
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url + "/", server, log)
-            yield Shop(base_url=base_url, media_root=Path(env["TRYON_BROWSER_MEDIA"]), log=log)
+            yield Shop(
+                base_url=base_url,
+                media_root=Path(env["TRYON_BROWSER_MEDIA"]),
+                log=log,
+                manage=lambda *args: _run_manage(env, *args),
+            )
         finally:
             for process in processes:
                 _stop(process)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import sysconfig
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +14,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client, override_settings
 
+import tryon
 from tests import images
 from tryon.compat import task_backends
 from tryon.models import Garment, ModelPhoto
@@ -24,6 +28,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "chaos: real workers SIGKILLed and cut off from the database at random"
     )
+    # Under nox (TRYON_TEST_WHEEL=1) the suite must test the installed wheel, not the checkout.
+    if os.environ.get("TRYON_TEST_WHEEL") != "1":
+        return
+    installed = Path(tryon.__file__).resolve()
+    site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if site_packages not in installed.parents:
+        raise pytest.UsageError(
+            f"TRYON_TEST_WHEEL=1 but tryon was imported from {installed.parent}, not from the "
+            f"installed wheel in {site_packages}: the checkout is shadowing it on sys.path."
+        )
 
 
 class _RecordEverything(logging.Handler):

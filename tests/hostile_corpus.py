@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +95,36 @@ def _pdf() -> bytes:
 
 def _jpeg_header_only() -> bytes:
     return images.jpeg_bytes(800, 600)[:200]
+
+
+# -- bytes after the end of a clean JPEG (issue 13, row 1) -----------------------------------
+
+
+def _zip_archive() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.html", "<script>alert(document.cookie)</script>")
+    return buffer.getvalue()
+
+
+# What a shopper might append to a clean photo: a script, a ZIP (a polyglot), a second
+# JPEG carrying a GPS position. Each must be gone from what is stored and sent.
+TRAILERS: dict[str, Callable[[], bytes]] = {
+    "script": lambda: b"<script>alert(document.cookie)</script>",
+    "zip": _zip_archive,
+    "gps-jpeg": lambda: images.gps_exif_jpeg(64, 48),
+}
+# Bytes of each trailer that would give it away in a stored or sent file.
+TRAILER_MARKS = {"script": b"<script>", "zip": b"PK\x03\x04", "gps-jpeg": b"GPS"}
+
+
+def clean_jpeg() -> bytes:
+    """Pillow's plain JPEG output: the "already normalised" kind of file."""
+    return images.encode(images.person_image(600, 900), "JPEG", quality=90)
+
+
+def clean_jpeg_with_trailer(kind: str) -> bytes:
+    return clean_jpeg() + TRAILERS[kind]()
 
 
 GARMENT = "__garment__"  # replaced by the test's active garment id

@@ -19,6 +19,7 @@ from tryon.backends import BaseBackend
 from tryon.backends.changeclothes_codes import ERROR_CLASSES
 from tryon.exceptions import LimitExceededError, ProviderError
 from tryon.models import ModelPhoto, TryOn, TryOnStatus
+from tryon.storage import private_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -255,7 +256,7 @@ def test_daily_cap_refuses_new_paid_tryons_with_a_clear_message(
         refused_upload = create_upload(APIClient(), garment)
         assert refused_upload.status_code == 503
         assert not ModelPhoto.objects.filter(is_preset=False).exists()
-        assert not list(Path(settings.MEDIA_ROOT).rglob("uploads/*"))
+        assert not [name for name in media_files(settings) if "uploads" in name]
     assert fake.call_count == 2
 
 
@@ -343,8 +344,11 @@ def test_internal_failure_shows_a_generic_message(fake, garment, preset, task_qu
 
 
 def media_files(settings: Any) -> set[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    """Every stored file's name: the public media folder and the private one."""
+    names: set[str] = set()
+    for root in (Path(settings.MEDIA_ROOT), Path(private_root())):
+        names |= {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    return names
 
 
 def test_delete_removes_the_upload_its_tryons_and_their_files_at_once(

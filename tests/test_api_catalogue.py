@@ -52,8 +52,10 @@ def test_model_photos_lists_only_active_presets():
             "id": str(alex.pk),
             "name": "Alex",
             "image_url": f"http://testserver/media/{alex.image.name}",
+            "is_own": False,
+            "expires_at": None,
         }
-    ]
+    ]  # another session's upload is not listed
 
 
 def test_previews_one_per_preset_model_preview_source_first(garment):
@@ -103,7 +105,9 @@ def test_openapi_schema_documents_the_endpoints_under_the_host_prefix():
     assert set(schema["paths"]) == {
         "/tryon/api/tryons/",
         "/tryon/api/tryons/{id}/",
+        "/tryon/api/tryons/{id}/share/",
         "/tryon/api/model-photos/",
+        "/tryon/api/model-photos/{id}/",
         "/tryon/api/garments/{id}/previews/",
     }
     create = schema["paths"]["/tryon/api/tryons/"]["post"]

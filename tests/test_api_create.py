@@ -20,6 +20,7 @@ from tests.conftest import (
     tryon_settings_for,
 )
 from tryon.models import ModelPhoto, TryOn, TryOnStatus
+from tryon.storage import private_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +39,9 @@ def upload(
 
 
 def stored_files(settings: Any) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Every stored file: the public media folder and the private one."""
+    roots = [Path(settings.MEDIA_ROOT), Path(private_root())]
+    return sorted(p for root in roots if root.exists() for p in root.rglob("*") if p.is_file())
 
 
 def upload_files(settings: Any) -> list[Path]:

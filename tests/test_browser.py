@@ -145,8 +145,9 @@ def test_upload_a_photo_with_consent_and_see_the_before_after(page, shop, person
 
     after = dialog.locator("[data-tryon-after]")
     result_src = after.get_attribute("src")
-    assert result_src.startswith(shop.base_url + "/media/tryon/results/")  # the shop's storage
-    assert "/uploads/" in dialog.locator("[data-tryon-before]").get_attribute("src")
+    # A shopper's own picture: a signed, owner-only link, never a public media URL.
+    assert result_src.startswith(shop.base_url + "/tryon/files/")
+    assert "/tryon/files/" in dialog.locator("[data-tryon-before]").get_attribute("src")
     assert dialog.get_by_role("link", name="Download").get_attribute("href") == result_src
     assert dialog.get_by_text("Offline preview, composited without AI.").is_visible()
 

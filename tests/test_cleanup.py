@@ -18,6 +18,7 @@ from tests import images
 from tests.conftest import make_model_photo, run_queued, tryon_settings_for
 from tryon import privacy
 from tryon.models import ModelPhoto, TryOn
+from tryon.storage import private_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,8 +26,11 @@ CREATE_URL = "/tryon/api/tryons/"
 
 
 def media_files(settings: Any) -> set[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    """Every stored file's name: the public media folder and the private one."""
+    names: set[str] = set()
+    for root in (Path(settings.MEDIA_ROOT), Path(private_root())):
+        names |= {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    return names
 
 
 def shopper_upload(client: APIClient, garment: Any, content: bytes | None = None) -> TryOn:
@@ -91,10 +95,12 @@ def test_cleanup_deletes_expired_photos_results_and_files_and_keeps_the_rest(
 
 def test_cleanup_keeps_a_result_file_shared_with_a_live_tryon(fake, garment, task_queue, settings):
     same_photo = images.person_photo()
-    first = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.1"), garment, same_photo)
+    shopper = APIClient(REMOTE_ADDR="10.0.0.1")
+    first = shopper_upload(shopper, garment, same_photo)
     run_queued(task_queue)
-    # The same picture from another shopper is answered from the first result (dedup).
-    second = shopper_upload(APIClient(REMOTE_ADDR="10.0.0.2"), garment, same_photo)
+    # The same picture uploaded again by the same shopper (a second photo row) is
+    # answered from the first result (dedup never crosses shoppers).
+    second = shopper_upload(shopper, garment, same_photo)
     second.refresh_from_db()
     first.refresh_from_db()
     assert second.result_image.name == first.result_image.name

@@ -854,7 +854,8 @@ def test_download_too_large_without_content_length() -> None:
         return httpx.Response(200, content=iter([b"x" * 60, b"x" * 60]))  # streamed, no length
 
     client = ChangeClothesBackend(
-        options_for(MAX_RETRIES=0), transport=httpx.MockTransport(handler)
+        options_for(MAX_RETRIES=0, RESULT_HOSTS=["cdn.example.com"]),
+        transport=httpx.MockTransport(handler),
     )
     client.max_download_bytes = 100
     with client, pytest.raises(DownloadError, match="larger than 100 bytes"):
@@ -872,7 +873,8 @@ def test_download_only_http_urls(
 
 def test_download_connection_refused_is_retried(sleeps: Sleeps) -> None:
     url = f"http://127.0.0.1:{closed_port()}/results/r.webp"
-    with make_client("https://example.com", sleeps, retry_backoff=0.01) as client:
+    # The API's own host (loopback), so the result URL is one it may download.
+    with make_client("http://127.0.0.1:9", sleeps, retry_backoff=0.01) as client:
         with pytest.raises(DownloadError) as info:
             client.download(url)
     assert "3 attempts" in str(info.value)

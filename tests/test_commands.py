@@ -236,3 +236,107 @@ def test_tryon_check_fails_naming_the_setting(monkeypatch):
             call_command("tryon_check", stdout=out, stderr=err)
     assert "tryon.E004" in err.getvalue() and "TRYON['API_KEY']" in err.getvalue()
     assert "tryon.E006" in err.getvalue() and "TRYON['STORAGE']" in err.getvalue()
+
+
+MAGIC = {
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".JPG": b"\xff\xd8\xff",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".webp": b"RIFF",
+}
+
+
+@pytest.mark.parametrize("backend", ["fake", "offline"])
+@pytest.mark.parametrize("suffix", list(MAGIC))
+def test_out_is_written_in_the_format_its_suffix_names(request, backend, suffix, photos, tmp_path):
+    request.getfixturevalue(backend)
+    model, garment = photos
+    target = tmp_path / f"result{suffix}"
+    run(
+        "--model",
+        str(model),
+        "--garment",
+        str(garment),
+        "--category",
+        "upper_body",
+        "--out",
+        str(target),
+    )
+    content = target.read_bytes()
+    assert content.startswith(MAGIC[suffix])
+    if suffix == ".webp":
+        assert content[8:12] == b"WEBP"
+    with Image.open(target) as picture:
+        assert picture.size[0] >= 256
+
+
+def test_mask_out_is_written_in_its_own_format(fake, photos, tmp_path):
+    model, garment = photos
+    run(
+        "--model",
+        str(model),
+        "--garment",
+        str(garment),
+        "--category",
+        "upper_body",
+        "--out",
+        str(tmp_path / "result.jpg"),
+        "--mask-out",
+        str(tmp_path / "mask.png"),
+    )
+    assert (tmp_path / "result.jpg").read_bytes().startswith(MAGIC[".jpg"])
+    assert (tmp_path / "mask.png").read_bytes().startswith(MAGIC[".png"])
+
+
+@pytest.mark.parametrize(
+    ("option", "name"),
+    [
+        ("--out", "result.gif"),
+        ("--out", "result.txt"),
+        ("--out", "result"),
+        ("--mask-out", "m.bmp"),
+    ],
+)
+def test_a_suffix_that_cannot_be_written_is_refused_before_any_call(
+    fake, photos, tmp_path, option, name
+):
+    model, _ = photos
+    paths = {"--out": str(tmp_path / "result.webp"), "--mask-out": str(tmp_path / "mask.png")}
+    paths[option] = str(tmp_path / name)
+    with pytest.raises(CommandError) as caught:
+        run("--model", str(model), "--prompt", "x", *[x for pair in paths.items() for x in pair])
+    message = str(caught.value)
+    assert message.startswith(f"{option} {tmp_path / name} has ")
+    assert ".jpg, .jpeg, .png, .webp" in message
+    assert fake.calls() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["person.jpg", "shirt.png"]
+
+
+def test_lower_garment_completes_the_look_with_two_chained_calls(fake, photos, tmp_path):
+    model, garment = photos
+    jeans = tmp_path / "jeans.png"
+    jeans.write_bytes(images.garment_photo("lower_body"))
+    target = tmp_path / "outfit.png"
+    run(
+        "--model", str(model), "--garment", str(garment), "--category", "upper_body",
+        "--lower-garment", str(jeans), "--lower-description", "Blue jeans", "--out", str(target),
+    )  # fmt: skip
+    first, second = fake.calls()
+    assert first.fields["category"] == "upper_body"
+    assert second.fields == {"category": "lower_body", "garmentDesc": "Blue jeans"}
+    # The second call dresses the first call's picture (the fake's first result).
+    sent = second.files["modelImg"].content
+    assert sent != first.files["modelImg"].content
+    assert sent in list(fake.results.values())
+    assert Image.open(target).format == "PNG"
+
+
+def test_lower_garment_needs_an_upper_body_garment(fake, photos, tmp_path):
+    model, garment = photos
+    with pytest.raises(CommandError, match="completes an upper-body"):
+        run(
+            "--model", str(model), "--garment", str(garment), "--category", "dresses",
+            "--lower-garment", str(garment), "--out", str(tmp_path / "x.jpg"),
+        )  # fmt: skip
+    assert fake.calls() == []

@@ -200,7 +200,7 @@ def test_its_secret_is_scrubbed_and_never_sent_to_downloads() -> None:
             return httpx.Response(200, content=b"image bytes")
         return httpx.Response(502, text=f"<html>proxy saw X-Token: {TOKEN}</html>")
 
-    with tiny(handler, MAX_RETRIES=0) as backend:
+    with tiny(handler, MAX_RETRIES=0, RESULT_HOSTS=["cdn.tiny.example"]) as backend:
         with pytest.raises(TransientProviderError) as info:
             dress(backend)
         assert backend.download("https://cdn.tiny.example/r.webp") == b"image bytes"

@@ -230,3 +230,29 @@ def test_recover_leaves_pending_jobs_alone_unless_asked(fake, garment, preset, t
     assert not task_queue.results  # a long bulk run's waiting rows are not enqueued again
     call_command("tryon_recover", "--requeue-pending", stdout=io.StringIO())
     assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+
+
+def test_model_photo_by_name_or_id(fake, task_queue):
+    garments(1)
+    first, second, _third = models(3)
+    out, _ = pregenerate("--all", "--model-photo", "model 0", str(second.pk))  # any case
+    assert "1 garment(s) × 2 preset model(s)" in out
+    assert set(TryOn.objects.values_list("model_photo_id", flat=True)) == {first.pk, second.pk}
+    with pytest.raises(CommandError, match="No active preset model with name 'Model 9'"):
+        pregenerate("--all", "--model-photo", "Model 9")
+
+
+def test_an_ambiguous_model_photo_name_is_refused_naming_the_candidates(db):
+    garments(1)
+    first, second = models(2)
+    second.name = "model 0"  # the same name as the first, in another case
+    second.save()
+    with pytest.raises(CommandError) as caught:
+        pregenerate("--all", "--model-photo", "Model 0")
+    message = str(caught.value)
+    assert "2 active preset models have the name 'Model 0'" in message
+    assert f"Model 0 (id {first.pk})" in message and f"model 0 (id {second.pk})" in message
+    assert not TryOn.objects.exists()
+    # An id picks one of them.
+    out, _ = pregenerate("--all", "--model-photo", str(second.pk))
+    assert "1 garment(s) × 1 preset model(s)" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 from collections.abc import Iterator
 from typing import Any
@@ -12,11 +13,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.test import override_settings
+from PIL import Image
 
 from tests import images
 from tests.conftest import make_model_photo, run_queued, tryon_settings_for
 from tryon import services
 from tryon.models import Garment, ModelPhoto, TryOn, TryOnStatus
+from tryon.provenance import TRAINED_ALGORITHMIC_MEDIA, digital_source_type
 from tryon.storage import content_hash_name, save_content_addressed
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=True)]
@@ -98,6 +101,11 @@ def s3_storage(bucket: Any, moto_endpoint: str, fake: Any, monkeypatch: pytest.M
         yield storage
 
 
+def pixels(content: bytes) -> bytes:
+    with Image.open(io.BytesIO(content)) as image:
+        return image.convert("RGBA").tobytes()
+
+
 def keys(s3: Any, prefix: str = "") -> dict[str, bytes]:
     listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
     return {o["Key"]: s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read() for o in listing}
@@ -134,15 +142,17 @@ def test_results_land_in_the_bucket_under_their_hash_and_their_urls_answer(
     # The uploads went to the bucket too, and nothing to the filesystem storage.
     assert keys(bucket, "tryon/garments/") and keys(bucket, "tryon/models/")
 
-    # The stored bytes are the provider's, and the URLs the app hands out answer with them.
-    served = set(fake.results.values())
+    # The stored pictures are the provider's (with our provenance XMP spliced in, pixels
+    # untouched), and the URLs the app hands out answer with them.
+    served = {pixels(content) for content in fake.results.values()}
     for tryon in tryons:
         url = tryon.result_image.url
         assert url.startswith(s3_storage.endpoint_url)
         response = httpx.get(url)
         assert response.status_code == 200
         assert response.content == results[tryon.result_image.name]
-        assert response.content in served
+        assert pixels(response.content) in served
+        assert digital_source_type(response.content) == TRAINED_ALGORITHMIC_MEDIA
 
 
 def test_same_picture_is_one_object_and_a_different_one_never_overwrites_it(
@@ -195,3 +205,59 @@ def test_identical_request_is_answered_from_the_stored_object(s3_storage, fake, 
     assert answered_now and second.status == TryOnStatus.SUCCEEDED
     assert fake.call_count == 1
     assert httpx.get(second.result_image.url).status_code == 200
+
+
+def test_shopper_files_are_private_objects_behind_presigned_urls(
+    bucket, moto_endpoint, fake, task_queue, garment_for_s3_private
+):
+    """A shopper's upload and result go to the private alias; their URLs are presigned."""
+    from tryon.models import ModelPhoto
+
+    photo = ModelPhoto(is_preset=False, session_key="s" * 32)
+    photo.image.save("me.jpg", ContentFile(images.person_photo()), save=False)
+    photo.save()
+    tryon, _ = services.request_tryon(garment=garment_for_s3_private, model_photo=photo)
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+    tryon.refresh_from_db()
+    private = keys(bucket, "private-bucket-prefix/")
+    assert photo.image.name.startswith("tryon/private/uploads/")
+    assert tryon.result_image.name.startswith("tryon/private/results/")
+    assert {
+        f"private-bucket-prefix/{photo.image.name}",
+        f"private-bucket-prefix/{tryon.result_image.name}",
+    } <= set(private)
+    url = tryon.result_image.url
+    assert "X-Amz-Signature=" in url or "Signature=" in url  # presigned, expiring
+    assert httpx.get(url).status_code == 200
+    # Without the signature the object is not readable.
+    assert httpx.get(url.split("?")[0]).status_code in (401, 403)
+
+
+@pytest.fixture
+def garment_for_s3_private(bucket: Any, moto_endpoint: str, fake: Any) -> Iterator[Garment]:
+    options = {
+        "bucket_name": BUCKET,
+        "endpoint_url": moto_endpoint,
+        "access_key": DUMMY,
+        "secret_key": DUMMY,
+        "region_name": "us-east-1",
+        "addressing_style": "path",
+    }
+    stores = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        ALIAS: {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        "tryon-private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **options,
+                "location": "private-bucket-prefix",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }
+    settings = tryon_settings_for(fake, STORAGE=ALIAS, PRIVATE_STORAGE="tryon-private")
+    with override_settings(STORAGES=stores, TRYON=settings):
+        yield garment("Red", (200, 30, 40))

@@ -9,4 +9,4 @@ class TryOnConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from . import checks, outfits, receivers  # noqa: F401  (registers checks and receivers)

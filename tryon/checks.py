@@ -6,11 +6,14 @@ way the backend will, falling back to the top-level keys; no check shows a secre
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
+from difflib import get_close_matches
 from importlib.util import find_spec
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +29,8 @@ from .backends.base import (
 )
 from .backends.urls import redact_url
 from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, tryon_settings
+from .products import unknown_labels
+from .storage import private_storage
 
 _POSITIVE_NUMBERS = (
     "TIMEOUT",
@@ -62,6 +67,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     messages += _check_storage()
     messages += _check_tasks()
     messages += _check_numbers(lambda key: getattr(tryon_settings, key))
+    messages += _check_product_models()
     if not messages:
         messages += _check_recovery_timing()
     return messages
@@ -85,6 +91,32 @@ def _check_recovery_timing() -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def _check_product_models() -> list[checks.CheckMessage]:
+    value = tryon_settings.PRODUCT_MODELS
+    if value and not isinstance(value, list | tuple):
+        return [
+            checks.Error(
+                f"TRYON['PRODUCT_MODELS'] must be a list of model labels, not {value!r}.",
+                hint='For example ["shop.Product"].',
+                id="tryon.E014",
+            )
+        ]
+    installed = [model._meta.label for model in apps.get_models()]
+    messages: list[checks.CheckMessage] = []
+    for label in unknown_labels():
+        close = get_close_matches(label, installed, n=1)
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        messages.append(
+            checks.Error(
+                f"TRYON['PRODUCT_MODELS'] names {label!r}, which is not an installed model.",
+                hint=hint + 'Use "app_label.ModelName" labels, e.g. "shop.Product" '
+                '(an Oscar shop: "catalogue.Product").',
+                id="tryon.E014",
+            )
+        )
+    return messages
 
 
 def _check_backend() -> list[checks.CheckMessage]:
@@ -199,6 +231,45 @@ def _check_storage() -> list[checks.CheckMessage]:
                 f"TRYON['STORAGE'] is {alias!r}, which is not an alias in settings.STORAGES.",
                 hint="Known aliases: " + ", ".join(sorted(configured)) if configured else None,
                 id="tryon.E006",
+            )
+        ]
+    return _check_private_storage(configured)
+
+
+def _check_private_storage(configured: dict[str, Any]) -> list[checks.CheckMessage]:
+    """Shoppers' files must never be reachable under MEDIA_URL."""
+    alias = tryon_settings.PRIVATE_STORAGE
+    if alias is not None and alias not in configured:
+        return [
+            checks.Error(
+                f"TRYON['PRIVATE_STORAGE'] is {alias!r}, which is not an alias in "
+                "settings.STORAGES.",
+                id="tryon.E013",
+            )
+        ]
+    if alias is not None and alias == tryon_settings.STORAGE:
+        return [
+            checks.Error(
+                "TRYON['PRIVATE_STORAGE'] names the same storage as TRYON['STORAGE']: "
+                "shoppers' photos would be served like catalogue pictures.",
+                hint="Give shoppers' files a storage of their own (S3: a private ACL "
+                "with querystring_auth), or leave PRIVATE_STORAGE at None.",
+                id="tryon.E013",
+            )
+        ]
+    location = getattr(private_storage(), "location", None)
+    media_root = os.path.abspath(str(settings.MEDIA_ROOT or ""))
+    if (
+        location
+        and settings.MEDIA_ROOT
+        and os.path.abspath(location).startswith(media_root.rstrip(os.sep) + os.sep)
+    ):
+        return [
+            checks.Error(
+                f"TRYON['PRIVATE_STORAGE'] keeps shoppers' photos in {location}, inside "
+                "MEDIA_ROOT, where the web server serves them to anyone.",
+                hint="Point it at a folder outside MEDIA_ROOT.",
+                id="tryon.E013",
             )
         ]
     return []

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # option not given there falls back to the top-level key of the same name, if any.
     "BACKEND_OPTIONS": {},
     "STORAGE": "default",
+    # STORAGES alias for shoppers' photos and their results; None: <MEDIA_ROOT>-private.
+    "PRIVATE_STORAGE": None,
+    "PRIVATE_URL_MAX_AGE": 60 * 60,  # seconds a signed link to a shopper's file works
     "TASK_BACKEND": "default",
     "QUEUE_NAME": "default",
     "BULK_QUEUE_NAME": None,  # queue for catalogue previews; None: QUEUE_NAME
@@ -34,11 +37,20 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
     "MIN_IMAGE_SIDE": 256,
     "MAX_UPLOAD_SIDE": 12_000,  # a shopper's upload with a longer side is refused
+    # Estimated peak memory one picture may take to decode and resize (bytes); None: no cap.
+    "MAX_DECODE_BYTES": 128 * 1024 * 1024,
+    "MAX_CONCURRENT_DECODES": 2,  # pictures decoded at once per process; None: no bound
     "MAX_DOWNLOAD_BYTES": 30 * 1024 * 1024,  # a provider result larger than this is refused
     "DOWNLOAD_TIMEOUT": 30,
+    # Hosts provider results may be downloaded from, beside the API's own (".example.com"
+    # also matches its subdomains).
+    "RESULT_HOSTS": ("persistent.changeclothesai.online", "r2.changeclothesai.online"),
     "JPEG_QUALITY": 90,
     "ALLOW_ANONYMOUS": True,
     "SHOPPER_PHOTO_TTL": 24 * 60 * 60,  # seconds a shopper's photo and result are kept
+    # Version of the consent text the widget shows; recorded with each upload. A shop
+    # that changes the text (template override) sets its own.
+    "CONSENT_VERSION": "tryon-1",
     "BURST_RATE": "10/min",
     "DAILY_RATE": "50/day",
     "DAILY_PAID_CALL_LIMIT": 1000,  # store-wide; None for no cap
@@ -50,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     # enough for the slowest legitimate call (TIMEOUT x attempts + backoff + a margin).
     "PROVIDER_SLOT_LEASE": None,
     "PROVIDER_SLOT_WAIT": 10 * 60,  # seconds a job waits for a free slot before failing
+    "PHOTO_CHECKS": {},  # check code -> bool; missing codes are on (tryon.photocheck)
+    # Model labels ("shop.Product") a garment may link to; empty: any model of the shop
+    # (not Django's, tryon's or the task queue's own tables). See tryon.products.
+    "PRODUCT_MODELS": [],
 }
 
 ENVIRONMENT_FALLBACKS = {
@@ -80,7 +96,9 @@ class TryOnSettings:
             return DEFAULT_API_BASE_URL
         default = DEFAULTS[name]
         # A copy: a caller that edits what it got must not change the default for everyone.
-        return dict(default) if isinstance(default, dict) else default
+        if isinstance(default, dict):
+            return dict(default)
+        return list(default) if isinstance(default, list) else default
 
     def unknown_keys(self) -> list[str]:
         return sorted(set(self._user_settings()) - set(DEFAULTS))

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import F
 
-from . import abandoned, claims, state
+from . import abandoned, claims, provenance, state
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
 from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
@@ -36,16 +36,22 @@ from .exceptions import (
     TryOnError,
 )
 from .files import delete_unreferenced_files
-from .fingerprint import compute_fingerprint, prepared_image
+from .fingerprint import compute_fingerprint, model_input, prepared_image
 from .images import probe_image
 from .limits import check_paid_call_allowed, record_paid_calls
 from .models import TryOn, TryOnStatus
 from .paid import PaidAttempts, Superseded, answered_result
+from .provenance import COMPOSITE_CAPTURE, TRAINED_ALGORITHMIC_MEDIA
 from .reuse import find_reusable, hand_failure_to_waiting, hand_result_to_waiting, waiting_for
 from .state import Failure
-from .storage import extension_for, save_content_addressed
+from .storage import extension_for, private_folder, save_content_addressed
 
 logger = logging.getLogger("tryon.jobs")
+
+_PROVENANCE_DESCRIPTIONS = {
+    TRAINED_ALGORITHMIC_MEDIA: "AI-generated virtual try-on (Change Clothes AI via django-tryon)",
+    COMPOSITE_CAPTURE: "Offline try-on preview: a composite of two photographs, not AI",
+}
 
 # How many times a job re-checks for a result that appeared while it stepped aside.
 _MAX_HANDOFF_ROUNDS = 3
@@ -72,10 +78,14 @@ class _Made:
 
 def run_job(tryon_id: str) -> JobOutcome:
     """Run the job for ``tryon_id``; ``tryon.tasks.execute_tryon`` queues what it returns."""
+    if _previous_step_unfinished(tryon_id):
+        # An outfit's second step runs once the first has its picture; ``tryon.outfits``
+        # queues it then (or fails it with the first step).
+        return JobOutcome(TryOnStatus.PENDING)
     for _round in range(_MAX_HANDOFF_ROUNDS):
         if not state.take(tryon_id):
             return JobOutcome(_status_of(tryon_id))
-        tryon = TryOn.objects.select_related("garment", "model_photo").get(pk=tryon_id)
+        tryon = TryOn.objects.select_related("garment", "model_photo", "after").get(pk=tryon_id)
         try:
             outcome = _run_taken(tryon)
         except CONNECTION_ERRORS as exc:  # the database went away under us
@@ -90,6 +100,11 @@ def run_job(tryon_id: str) -> JobOutcome:
         if claims.exists(tryon.fingerprint):
             return JobOutcome(TryOnStatus.PENDING)
     return JobOutcome(_status_of(tryon_id))
+
+
+def _previous_step_unfinished(tryon_id: Any) -> bool:
+    previous = TryOn.objects.filter(pk=tryon_id).values_list("after__status", flat=True).first()
+    return previous is not None and previous != TryOnStatus.SUCCEEDED
 
 
 def _status_of(tryon_id: Any) -> str:
@@ -288,7 +303,7 @@ def _call_provider(tryon: TryOn, backend: BaseBackend) -> BackendResult | Failur
 
 def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendResult:
     backend = backend or get_backend()
-    model_bytes = prepared_image(tryon.model_photo)
+    model_bytes = model_input(tryon)
     if tryon.garment is not None:
         return backend.change_clothes(
             model_image=model_bytes,
@@ -307,11 +322,14 @@ def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendRes
 
 
 def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> None:
-    tryon.result_image.name = _save_generated(result.image, backend)
+    # Made from a shopper's own photo: as private as the photo.
+    folder = "results" if tryon.model_photo.is_preset else private_folder("results")
+    source_type = COMPOSITE_CAPTURE if result.is_preview else TRAINED_ALGORITHMIC_MEDIA
+    tryon.result_image.name = _save_generated(result.image, backend, folder, source_type)
     tryon.mask_image.name = ""
     if result.mask is not None:
         try:
-            tryon.mask_image.name = _save_generated(result.mask, backend)
+            tryon.mask_image.name = _save_generated(result.mask, backend, folder, source_type)
         except Exception as exc:
             # The mask is a diagnostic extra; a missing one must not cost the picture.
             logger.warning("Try-on %s: mask not stored: %s", tryon.pk, exc)
@@ -321,11 +339,15 @@ def _store_result(tryon: TryOn, result: BackendResult, backend: BaseBackend) -> 
     tryon.is_preview = result.is_preview
 
 
-def _save_generated(image: GeneratedImage, backend: BaseBackend) -> str:
+def _save_generated(
+    image: GeneratedImage, backend: BaseBackend, folder: str, source_type: str
+) -> str:
     content = image.content if image.content is not None else backend.download(image.url or "")
     # A CDN error page must not be stored as a picture.
     info = probe_image(content, max_bytes=tryon_settings.MAX_DOWNLOAD_BYTES)
-    return save_content_addressed("results", content, extension_for(info.format))
+    # Machine-readable provenance (EU AI Act): what made this picture, in its own XMP.
+    marked = provenance.mark(content, source_type, _PROVENANCE_DESCRIPTIONS[source_type])
+    return save_content_addressed(folder, marked, extension_for(info.format))
 
 
 def _renew(tryon: TryOn) -> None:

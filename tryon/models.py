@@ -8,11 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import configured_storage, upload_path
+from .products import link_problem
+from .storage import configured_storage, private_folder, upload_path
 
 
 def _storage() -> Any:
@@ -25,7 +27,8 @@ def garment_upload_to(instance: models.Model, filename: str) -> str:
 
 
 def model_photo_upload_to(instance: models.Model, filename: str) -> str:
-    folder = "models" if getattr(instance, "is_preset", True) else "uploads"
+    # A shopper's own photo is personal data: private storage, never a public URL.
+    folder = "models" if getattr(instance, "is_preset", True) else private_folder("uploads")
     return upload_path(folder, filename)
 
 
@@ -86,6 +89,14 @@ class Garment(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        # Not tied to a field: forms that set the link themselves (the Oscar dashboard's)
+        # have no content_type field to hang the message on.
+        problem = link_problem(self.content_type if self.content_type_id else None, self.object_id)
+        if problem:
+            raise ValidationError(problem, code="product")
+
 
 class ModelPhotoQuerySet(models.QuerySet["ModelPhoto"]):
     def presets(self) -> ModelPhotoQuerySet:
@@ -118,6 +129,11 @@ class ModelPhoto(models.Model):
     )
     session_key = models.CharField(_("session"), max_length=64, blank=True, default="")
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
+    # What the shopper agreed to, and when: kept exactly as long as the photo.
+    consent_version = models.CharField(
+        _("consent text version"), max_length=40, blank=True, default=""
+    )
+    consented_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ModelPhotoQuerySet.as_manager()
@@ -222,6 +238,20 @@ class TryOn(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("reused result of"),
+    )
+    # Complete the look: this step dresses the result of ``after`` (an upper-body garment
+    # first, then the lower-body one), instead of the model photo itself.
+    after = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="next_steps",
+        verbose_name=_("dresses the result of"),
+    )
+    # Set while the shopper shares the result: the link shows the result and nothing else.
+    share_token = models.CharField(
+        _("share link token"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     provider_calls = models.PositiveIntegerField(
         _("paid provider calls"), default=0, help_text=_("Every attempt sent to the provider.")

@@ -129,7 +129,13 @@ def _existing_rows(
 ) -> dict[tuple[object, object], list[TryOn]]:
     rows: dict[tuple[object, object], list[TryOn]] = defaultdict(list)
     queryset = (
-        TryOn.objects.filter(garment__in=garments, model_photo__in=models)
+        # Catalogue previews only: a shopper's try-on on a preset model is not one (an
+        # identical picture is still reused, free, when the preview is requested).
+        TryOn.objects.filter(
+            garment__in=garments,
+            model_photo__in=models,
+            source__in=[TryOnSource.PREVIEW, TryOnSource.STAFF],
+        )
         .only(
             "id", "garment_id", "model_photo_id", "status", "source", "fingerprint", "result_image"
         )

@@ -55,7 +55,10 @@ def delete_tryon(tryon: TryOn) -> DeletionReport:
     photo = tryon.model_photo
     if is_shopper_upload(photo):
         return delete_photos([photo])
-    return delete_tryons([tryon])
+    steps = [tryon]  # an outfit goes whole: its first step is the shopper's too
+    while steps[0].after is not None:
+        steps.insert(0, steps[0].after)
+    return delete_tryons(steps)
 
 
 def delete_tryons(tryons: Iterable[TryOn]) -> DeletionReport:

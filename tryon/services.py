@@ -15,7 +15,7 @@ from django.db import transaction
 from . import state
 from .exceptions import InvalidImageError
 from .fingerprint import compute_fingerprint
-from .models import Garment, ModelPhoto, TryOn, TryOnSource
+from .models import Garment, ModelPhoto, TryOn, TryOnSource, TryOnStatus
 from .recovery import recover_stale
 from .reuse import find_reusable
 from .tasks import enqueue_on_commit
@@ -38,11 +38,14 @@ def request_tryon(
     owner: Any = None,
     session_key: str = "",
     expires_at: Any = None,
+    after: TryOn | None = None,
 ) -> tuple[TryOn, bool]:
     """Create a TryOn and queue it; ``(tryon, answered_now)``.
 
     ``answered_now`` is True when an identical earlier request already succeeded: the
     new row is finished at once from that result, with no job and no provider call.
+    With ``after`` (an outfit's first step, see ``tryon.outfits``) the new row dresses
+    that row's picture, and is queued only once that picture exists.
     """
     if garment is None and not prompt.strip():
         raise ValueError("A try-on needs a garment or a prompt.")
@@ -58,6 +61,7 @@ def request_tryon(
         owner=owner if getattr(owner, "is_authenticated", False) else None,
         session_key=session_key or "",
         expires_at=expires_at,
+        after=after,
     )
     try:
         tryon.fingerprint = compute_fingerprint(tryon)
@@ -72,7 +76,8 @@ def request_tryon(
         if existing is not None:
             state.succeed_from(tryon, existing)
             return tryon, True
-        enqueue_on_commit(tryon)
+        if after is None or after.status == TryOnStatus.SUCCEEDED:
+            enqueue_on_commit(tryon)
     return tryon, False
 
 

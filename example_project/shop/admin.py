@@ -1,20 +1,21 @@
-"""Product admin with the try-on garments of each product inline."""
+"""Product admin with the try-on garments of each product inline and the preview actions."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from tryon.admin import GarmentInline, thumbnail
+from tryon.admin import TryOnProductAdminMixin, thumbnail
 
 from .models import Product
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(TryOnProductAdminMixin, admin.ModelAdmin):
+    # TryOnProductAdminMixin adds GarmentInline and the two preview actions. A product
+    # admin registered by someone else gets them with tryon.admin.add_garment_inline().
     list_display = ["name", "image_thumbnail", "price", "slug"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "description"]  # also what the garment's product picker searches
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [GarmentInline]
 
     @admin.display(description="image")
     def image_thumbnail(self, obj: Product) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from .. import previews
 from ..models import ModelPhoto
 from .action_page import intermediate_page
+from .preview_plan import plan_previews
 
 
 class PreviewModelsForm(forms.Form):
@@ -66,6 +67,14 @@ def generate_tryon_previews(
             return None
     else:
         form = PreviewModelsForm()
+    garment_list = list(garments)
+    # The page shows what would happen on every preset model ticked by default.
+    plan = plan_previews(
+        queryset,
+        garment_list,
+        list(previews.preset_models()),
+        retry_failed=bool(form["retry_failed"].value()),
+    )
     return intermediate_page(
         model_admin,
         request,
@@ -73,7 +82,8 @@ def generate_tryon_previews(
         "admin/tryon/generate_previews.html",
         title=_("Generate try-on previews"),
         form=form,
-        garments=list(garments),
+        garments=garment_list,
+        plan=plan,
     )
 
 

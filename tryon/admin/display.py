@@ -14,19 +14,30 @@ from ..models import TryOn
 
 THUMBNAIL_SIZE = 64
 PREVIEW_SIZE = 120
+INLINE_SIZE = 40  # thumbnails in a product page's garment rows
 
 
-def thumbnail(field_file: Any, size: int = THUMBNAIL_SIZE) -> str:
-    """An <img> of a stored image, or an em dash; never raises for a missing file."""
+def file_url(field_file: Any) -> str:
+    """The URL of a stored file, or "" (no file, or a storage that cannot build one)."""
     if not field_file:
-        return "—"
+        return ""
     try:
-        url = field_file.url
+        return str(field_file.url)
     except Exception:  # a storage that cannot build a URL must not break the page
+        return ""
+
+
+def thumbnail(field_file: Any, size: int = THUMBNAIL_SIZE, title: str = "") -> str:
+    """An <img> of a stored image, or an em dash; never raises for a missing file."""
+    url = file_url(field_file)
+    if not url:
         return "—"
+    title_attribute = format_html(' title="{}"', title) if title else ""
     return format_html(
-        '<img src="{}" alt="" style="max-width:{}px;max-height:{}px;object-fit:contain">',
+        '<img src="{}" alt="{}"{} style="max-width:{}px;max-height:{}px;object-fit:contain">',
         url,
+        title,
+        title_attribute,
         size,
         size,
     )

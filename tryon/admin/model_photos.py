@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -15,7 +17,8 @@ from .. import services
 from ..models import ModelPhoto, TryOnSource
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from .action_page import intermediate_page
-from .display import admin_link, thumbnail
+from .display import PREVIEW_SIZE, admin_link, thumbnail
+from .picture_input import PictureInput
 
 
 class RestyleForm(forms.Form):
@@ -46,15 +49,31 @@ class RestyleForm(forms.Form):
 
 @admin.register(ModelPhoto)
 class ModelPhotoAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "image_thumbnail", "is_preset", "is_active", "expires_at"]
+    # The id (or the name) is what ``tryon_pregenerate --model-photo`` takes.
+    list_display = ["__str__", "image_thumbnail", "is_preset", "is_active", "expires_at", "id"]
     list_filter = ["is_preset", "is_active"]
     search_fields = ["name"]
-    readonly_fields = ["image_thumbnail", "owner", "session_key", "expires_at", "created_at"]
+    readonly_fields = [
+        "id",
+        "owner",
+        "session_key",
+        "expires_at",
+        "consent_version",
+        "consented_at",
+        "created_at",
+    ]
     actions = ["restyle_by_prompt"]
 
     @admin.display(description=_("image"))
     def image_thumbnail(self, obj: ModelPhoto) -> str:
         return thumbnail(obj.image)
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name == "image":
+            kwargs["widget"] = PictureInput(size=PREVIEW_SIZE)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description=_("Restyle by prompt…"))
     def restyle_by_prompt(

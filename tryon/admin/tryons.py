@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import posixpath
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.files.base import ContentFile
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +17,8 @@ from django.utils.translation import ngettext
 from .. import services
 from ..exceptions import UNANSWERED_REQUEST_CODE
 from ..models import ModelPhoto, TryOn, TryOnStatus
-from .display import admin_link, error_description, thumbnail
+from .display import PREVIEW_SIZE, admin_link, error_description, thumbnail
+from .picture_input import PictureInput
 
 
 def save_result_as_preset(tryon: TryOn, name: str = "") -> ModelPhoto:
@@ -53,7 +56,6 @@ class TryOnAdmin(admin.ModelAdmin):
     actions = ["retry_failed", "save_as_preset"]
     readonly_fields = [
         "id",
-        "result_thumbnail",
         "status",
         "error_code",
         "error_description",
@@ -76,6 +78,14 @@ class TryOnAdmin(admin.ModelAdmin):
     @admin.display(description=_("result"))
     def result_thumbnail(self, obj: TryOn) -> str:
         return thumbnail(obj.result_image)
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        # The result and the mask shown in their own rows, not in a second "Result:" row.
+        if db_field.name in ("result_image", "mask_image"):
+            kwargs["widget"] = PictureInput(size=PREVIEW_SIZE)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("error"), ordering="error_code")
     def error_summary(self, obj: TryOn) -> str:

@@ -8,12 +8,15 @@ back and the file deleted: a refused request leaves nothing behind.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
-from .. import limits, services
+from .. import limits, outfits, services
+from ..conf import tryon_settings
 from ..exceptions import DailyCapReached
 from ..images import NormalizedImage
 from ..models import ModelPhoto, TryOn, TryOnSource
@@ -36,6 +39,8 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
                     owner=shopper.owner,
                     session_key=shopper.session_key,
                     expires_at=shopper_expiry(),
+                    consent_version=str(tryon_settings.CONSENT_VERSION),
+                    consented_at=timezone.now(),
                 )
                 photo.image.save("photo.jpg", ContentFile(upload.content), save=False)
                 saved_name = photo.image.name or ""
@@ -44,7 +49,10 @@ def create_tryon(request: Any, data: dict[str, Any]) -> tuple[TryOn, bool]:
                 photo.save()
             else:
                 photo = data["model_photo"]
-            tryon, answered_now = services.request_tryon(
+            request_one = services.request_tryon
+            if data.get("garments"):  # complete the look: two chained steps
+                request_one = partial(outfits.request_outfit, garments=data["garments"])
+            tryon, answered_now = request_one(
                 model_photo=photo,
                 garment=data.get("garment"),
                 prompt=data.get("prompt", ""),

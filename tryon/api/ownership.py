@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone
 
+from ..conf import tryon_settings
 from ..models import ModelPhoto, TryOn
 
 _SESSION_IDS = "tryon_ids"
@@ -56,6 +58,24 @@ def current_shopper(request: Any, *, create_session: bool = False) -> Shopper | 
         session.modified = True
         session.save()
     return Shopper(owner=None, session_key=session.session_key)
+
+
+def ensure_session(request: Any) -> None:
+    """Give an anonymous shopper's browser its session now, before its first upload.
+
+    Called when the widget's page renders (and by ``GET api/model-photos/``, for front
+    ends of their own): the session cookie then arrives with the page, so uploads sent
+    in parallel right after it share one session instead of each making its own (and
+    the shopper losing all but one of them). No-op for a signed-in user, without
+    ``ALLOW_ANONYMOUS``, or without SessionMiddleware's session.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return
+    session = getattr(request, "session", None)
+    if not tryon_settings.ALLOW_ANONYMOUS or not isinstance(session, SessionBase):
+        return
+    current_shopper(request, create_session=True)
 
 
 def remember(request: Any, tryon: TryOn) -> None:

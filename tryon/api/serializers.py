@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -19,7 +20,11 @@ from ..conf import tryon_settings
 from ..exceptions import InvalidImageError
 from ..images import NormalizedImage, normalize_image, probe_image
 from ..models import Garment, ModelPhoto, TryOn
+from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
+from ..photocheck import check_photo, photo_validation_error, photo_warnings
+from ..sharing import share_path
+from .fields import StrictIdField
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -62,7 +67,7 @@ class ModelPhotoField(serializers.PrimaryKeyRelatedField):
 
 
 class TryOnCreateSerializer(serializers.Serializer):
-    garment = serializers.PrimaryKeyRelatedField(
+    garment = StrictIdField(
         queryset=Garment.objects.active(),
         required=False,
         allow_null=True,
@@ -71,11 +76,31 @@ class TryOnCreateSerializer(serializers.Serializer):
             "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
         },
     )
+    garments = serializers.ListField(
+        child=StrictIdField(
+            queryset=Garment.objects.active(),
+            error_messages={
+                "does_not_exist": _("This garment does not exist or cannot be tried on."),
+                "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
+            },
+        ),
+        required=False,
+        min_length=2,
+        max_length=2,
+        help_text="Complete the look: an upper-body and a lower-body garment, instead of garment.",
+    )
     model_photo = ModelPhotoField(required=False, allow_null=True)
     model_image = serializers.FileField(
         required=False, allow_null=True, write_only=True, allow_empty_file=False
     )
     consent = serializers.BooleanField(required=False, default=False, write_only=True)
+    accept_warnings = serializers.BooleanField(
+        required=False,
+        default=True,
+        write_only=True,
+        help_text="False: answer 400 with the photo check's warnings instead of going ahead "
+        "(the widget asks first, then sends true).",
+    )
     prompt = serializers.CharField(
         required=False, allow_blank=True, max_length=PROMPT_MAX_LENGTH, default=""
     )
@@ -128,7 +153,16 @@ class TryOnCreateSerializer(serializers.Serializer):
         garment = attrs.get("garment")
         prompt = (attrs.get("prompt") or "").strip()
         attrs["prompt"] = prompt
-        if garment is None and not prompt:
+        if attrs.get("garments"):
+            if garment is not None or prompt:
+                errors["garments"] = [_("Send garments alone, without garment or prompt.")]
+            else:
+                try:
+                    attrs["garments"] = list(ordered_outfit(attrs["garments"]))
+                except OutfitError as exc:
+                    errors["garments"] = [str(exc)]
+            garment = attrs["garments"][0]  # the parameter checks below apply to both
+        elif garment is None and not prompt:
             errors["garment"] = [_("Choose a garment to try on.")]
         elif garment is not None and prompt:
             errors["prompt"] = [_("Send either a garment or a prompt, not both.")]
@@ -149,6 +183,14 @@ class TryOnCreateSerializer(serializers.Serializer):
             errors["consent"] = [_("Please agree to your photo being used to create the try-on.")]
         if errors:
             raise serializers.ValidationError(errors)
+        if has_upload:
+            # Checked last, on a valid request only: never a paid call for a photo that
+            # cannot give a good result.
+            check = check_photo(attrs["model_image"].content)
+            refusal = photo_validation_error(check, accept_warnings=attrs["accept_warnings"])
+            if refusal is not None:
+                raise refusal
+            attrs["photo_warnings"] = photo_warnings(check)
         return attrs
 
     def _prompts_allowed(self) -> bool:
@@ -158,10 +200,16 @@ class TryOnCreateSerializer(serializers.Serializer):
 
 class ModelPhotoSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
+    is_own = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelPhoto
-        fields = ["id", "name", "image_url"]
+        fields = ["id", "name", "image_url", "is_own", "expires_at"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_is_own(self, photo: ModelPhoto) -> bool:
+        """The shopper's own upload (reusable until it expires), not a preset model."""
+        return not photo.is_preset
 
     @extend_schema_field(serializers.URLField())
     def get_image_url(self, photo: ModelPhoto) -> str | None:
@@ -182,6 +230,8 @@ class TryOnSerializer(serializers.ModelSerializer):
     mask_url = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     reused = serializers.SerializerMethodField()
+    garments = serializers.SerializerMethodField()
+    share_url = serializers.SerializerMethodField()
 
     class Meta:
         model = TryOn
@@ -190,6 +240,7 @@ class TryOnSerializer(serializers.ModelSerializer):
             "url",
             "status",
             "garment",
+            "garments",
             "model_photo",
             "model_image_url",
             "prompt",
@@ -198,6 +249,7 @@ class TryOnSerializer(serializers.ModelSerializer):
             "mask_url",
             "is_preview",
             "reused",
+            "share_url",
             "error",
             "created_at",
             "started_at",
@@ -211,8 +263,6 @@ class TryOnSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, tryon: TryOn) -> str:
-        from django.urls import reverse
-
         path = reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         request = self._request()
         return request.build_absolute_uri(path) if request is not None else path
@@ -232,6 +282,18 @@ class TryOnSerializer(serializers.ModelSerializer):
         if tryon.status != TryOn.Status.SUCCEEDED:
             return None
         return absolute_file_url(self._request(), tryon.mask_image)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_share_url(self, tryon: TryOn) -> str | None:
+        """The share link while the shopper shares this result (it shows nothing else)."""
+        path = share_path(tryon)
+        request = self._request()
+        return request.build_absolute_uri(path) if request and path else path
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_garments(self, tryon: TryOn) -> list[int]:
+        """Every garment in the picture: two for an outfit (upper body first)."""
+        return [step.garment_id for step in steps_of(tryon) if step.garment_id is not None]
 
     @extend_schema_field(TryOnErrorSerializer(allow_null=True))
     def get_error(self, tryon: TryOn) -> dict[str, Any] | None:

@@ -8,18 +8,22 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Garment, ModelPhoto, TryOn
+from ..models import Garment, TryOn
 from ..previews import garment_previews
-from ..privacy import delete_tryon
+from ..privacy import delete_photos, delete_tryon
 from .create import DailyCapReached, create_tryon
-from .ownership import visible_tryons
+from .errors import check_body_size, exception_handler
+from .fields import parse_id, parse_uuid
+from .ownership import ensure_session, usable_model_photos, visible_tryons
+from .parsers import PARSER_CLASSES
 from .permissions import CsrfProtected, ShopperAllowed
-from .schema import extend_schema, view_schema
+from .schema import error_responses, extend_schema, path_id, response_headers, view_schema
 from .serializers import (
     ModelPhotoSerializer,
     PreviewSerializer,
@@ -41,7 +45,20 @@ class TryOnUnavailable(exceptions.APIException):
 
 
 class _TryOnAPIView(APIView):
+    """What every endpoint shares, whatever the host's ``REST_FRAMEWORK`` settings say:
+    JSON in and out, and every refusal answered in JSON."""
+
     schema = view_schema()
+    parser_classes = PARSER_CLASSES
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before authentication and the CSRF check, which may read the body.
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
 
 
 class TryOnCreateView(_TryOnAPIView):
@@ -49,7 +66,6 @@ class TryOnCreateView(_TryOnAPIView):
 
     permission_classes = [ShopperAllowed, CsrfProtected]
     throttle_classes = [ShopperBurstThrottle, ShopperDailyThrottle]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def throttled(self, request: Request, wait: float | None) -> NoReturn:
         raise exceptions.Throttled(
@@ -61,7 +77,12 @@ class TryOnCreateView(_TryOnAPIView):
             "multipart/form-data": TryOnCreateSerializer,
             "application/json": TryOnCreateSerializer,
         },
-        responses={201: TryOnSerializer, 202: TryOnSerializer},
+        responses={
+            201: TryOnSerializer,
+            202: TryOnSerializer,
+            **error_responses(400, 403, 413, 415, 429, 503),
+        },
+        parameters=response_headers(location=(201, 202)),
     )
     def post(self, request: Request) -> Response:
         serializer = TryOnCreateSerializer(data=request.data, context={"request": request})
@@ -72,6 +93,8 @@ class TryOnCreateView(_TryOnAPIView):
             raise TryOnUnavailable(str(exc.user_message), exc.retry_after) from exc
         tryon.refresh_from_db()  # an inline task backend may have finished it already
         data = TryOnSerializer(tryon, context={"request": request}).data
+        if serializer.validated_data.get("photo_warnings"):
+            data["photo_warnings"] = serializer.validated_data["photo_warnings"]
         location = request.build_absolute_uri(
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
@@ -84,29 +107,58 @@ class TryOnDetailView(_TryOnAPIView):
 
     permission_classes = [ShopperAllowed, CsrfProtected]
 
-    def get_object(self, request: Request, pk: Any) -> TryOn:
-        return get_object_or_404(visible_tryons(request), pk=pk)
+    def get_object(self, request: Request, pk: str) -> TryOn:
+        key = parse_uuid(pk)
+        if key is None:
+            raise exceptions.NotFound()
+        return get_object_or_404(visible_tryons(request), pk=key)
 
-    @extend_schema(responses={200: TryOnSerializer})
-    def get(self, request: Request, pk: Any) -> Response:
+    @extend_schema(
+        responses={200: TryOnSerializer, **error_responses(403, 404)}, parameters=path_id("uuid")
+    )
+    def get(self, request: Request, pk: str) -> Response:
         tryon = self.get_object(request, pk)
         return Response(TryOnSerializer(tryon, context={"request": request}).data)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: Any) -> Response:
+    @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
+    def delete(self, request: Request, pk: str) -> Response:
         delete_tryon(self.get_object(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ModelPhotoListView(_TryOnAPIView):
-    """``GET api/model-photos/``: the active preset models (never a shopper's upload)."""
+    """``GET api/model-photos/``: the active preset models, then the shopper's own photos
+    still within their retention time (one upload serves the whole visit).
+
+    Also starts an anonymous shopper's session, as the widget's page does: a front end
+    of its own calls this before its first upload (see ``ownership.ensure_session``).
+    """
 
     permission_classes: list[Any] = []
 
     @extend_schema(responses={200: ModelPhotoSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        photos = ModelPhoto.objects.presets()
+        ensure_session(request)
+        photos = usable_model_photos(request).order_by("-is_preset", "name", "-created_at")
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
+
+
+class OwnModelPhotoView(_TryOnAPIView):
+    """``DELETE api/model-photos/<id>/``: the shopper removes their own photo, with every
+    try-on and file made from it. Presets and other shoppers' photos answer 404."""
+
+    permission_classes = [ShopperAllowed, CsrfProtected]
+
+    @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
+    def delete(self, request: Request, pk: str) -> Response:
+        key = parse_uuid(pk)
+        photo = (
+            usable_model_photos(request).filter(pk=key, is_preset=False).first() if key else None
+        )
+        if photo is None:
+            raise NotFound()
+        delete_photos([photo])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GarmentPreviewsView(_TryOnAPIView):
@@ -114,8 +166,14 @@ class GarmentPreviewsView(_TryOnAPIView):
 
     permission_classes: list[Any] = []
 
-    @extend_schema(responses={200: PreviewSerializer(many=True)})
-    def get(self, request: Request, pk: int) -> Response:
-        garment = get_object_or_404(Garment.objects.active(), pk=pk)
+    @extend_schema(
+        responses={200: PreviewSerializer(many=True), **error_responses(404)},
+        parameters=path_id("int"),
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        key = parse_id(pk)
+        if key is None:
+            raise exceptions.NotFound()
+        garment = get_object_or_404(Garment.objects.active(), pk=key)
         previews = garment_previews(garment)
         return Response(PreviewSerializer(previews, many=True, context={"request": request}).data)

@@ -11,7 +11,8 @@ describes its own wire format:
   one may be charged;
 - bounded downloads of result URLs (``MAX_DOWNLOAD_BYTES``, ``DOWNLOAD_TIMEOUT``), which
   never carry the provider's credentials (``transport.py`` holds them and the list of
-  transport failures worth another attempt);
+  transport failures worth another attempt), and only from the API's own host or
+  ``RESULT_HOSTS``, never from a private address (``urls.DownloadPolicy``);
 - secrecy: secret option values and the base URL's user:password are scrubbed from every
   message, log record and ``repr``.
 
@@ -49,7 +50,15 @@ from . import transport
 from .base import BackendResult, BaseBackend, Option
 from .multipart import FormValue, encode_multipart
 from .transport import MAYBE_DELIVERED_ERRORS, TRANSIENT_TRANSPORT_ERRORS
-from .urls import is_http_url, redact_url, userinfo
+from .urls import (
+    DownloadPolicy,
+    host_of,
+    is_http_url,
+    on_private_network,
+    redact_url,
+    resolve_addresses,
+    userinfo,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +84,7 @@ class HttpBackend(BaseBackend):
         "RETRY_BACKOFF": Option(setting="RETRY_BACKOFF"),
         "MAX_DOWNLOAD_BYTES": Option(setting="MAX_DOWNLOAD_BYTES"),
         "DOWNLOAD_TIMEOUT": Option(setting="DOWNLOAD_TIMEOUT"),
+        "RESULT_HOSTS": Option(setting="RESULT_HOSTS"),
     }
     #: Shown in the message about a base URL that is not an http(s) URL.
     base_url_example: ClassVar[str] = "https://api.example.com"
@@ -131,6 +141,31 @@ class HttpBackend(BaseBackend):
         return float(self.option("DOWNLOAD_TIMEOUT"))
 
     @cached_property
+    def result_hosts(self) -> tuple[str, ...]:
+        """Hosts results may be downloaded from: the API's own, then ``RESULT_HOSTS``."""
+        value = self.option("RESULT_HOSTS") or ()
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+            isinstance(host, str) for host in value
+        ):
+            raise TryOnConfigurationError(
+                f"{self.option_location('RESULT_HOSTS')} must be a list of host names, such "
+                "as ['results.example.com', '.cdn.example.com']."
+            )
+        return (host_of(self.base_url), *value)
+
+    @cached_property
+    def download_policy(self) -> DownloadPolicy:
+        """Where results may come from (``urls.DownloadPolicy``), decided on first use."""
+        resolve = self.resolve_addresses
+        # An API on a private network (a test fake on loopback, an in-house gateway)
+        # may serve its results from there too.
+        check_addresses = self._transport is None and not on_private_network(self.base_url, resolve)
+        return DownloadPolicy(self.result_hosts, check_addresses, resolve)
+
+    #: What a host name resolves to (a test may replace it: no DNS in tests).
+    resolve_addresses = staticmethod(resolve_addresses)
+
+    @cached_property
     def _secrets(self) -> tuple[str, ...]:
         found = [
             value.strip()
@@ -148,7 +183,7 @@ class HttpBackend(BaseBackend):
         A provider with settings of its own extends it.
         """
         _ = (self.base_url, self.timeout, self.max_retries, self.retry_backoff, self._secrets)
-        _ = (self.max_download_bytes, self.download_timeout)
+        _ = (self.max_download_bytes, self.download_timeout, self.result_hosts)
 
     @property
     def http(self) -> httpx.Client:
@@ -298,9 +333,14 @@ class HttpBackend(BaseBackend):
     # -- downloads ---------------------------------------------------------------------------
 
     def download(self, url: str) -> bytes:
-        """The bytes at a result URL, bounded and retried (see ``transport.download``)."""
+        """The bytes at a result URL, bounded and retried (see ``transport.download``).
+
+        Only from the provider's hosts, never a private address (``download_policy``),
+        and only through redirects to the same.
+        """
+        http = self.http
         return transport.download(
-            self.http,
+            http,
             url,
             max_bytes=self.max_download_bytes,
             max_bytes_setting=self.option_location("MAX_DOWNLOAD_BYTES"),
@@ -308,6 +348,7 @@ class HttpBackend(BaseBackend):
             max_retries=self.max_retries,
             backoff=self._backoff,
             scrub=self.scrub,
+            check_url=self.download_policy.check,
         )
 
     # -- retries and logs --------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Transport-level policy shared by HTTP backends: which httpx failures deserve another
-attempt, which may have delivered a paid POST, and bounded downloads of results.
+attempt, which may have delivered a paid POST, and bounded downloads of results that
+follow only the redirects their caller's ``check_url`` accepts.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ MAYBE_DELIVERED_ERRORS: tuple[type[httpx.HTTPError], ...] = (
 )
 
 
+# Redirects a result download may follow, each to a URL ``check_url`` accepts.
+MAX_REDIRECTS = 3
+
+
 class _RetryableDownload(Exception):
     """A download failure worth another GET (internal)."""
 
@@ -48,26 +53,58 @@ def download(
     max_retries: int,
     backoff: Callable[[int], None],
     scrub: Callable[[str], str],
+    check_url: Callable[[str], None] = lambda url: None,
 ) -> bytes:
     """The bytes at a result URL. ``http`` must carry no credentials: it is a CDN.
 
+    ``check_url`` raises ``DownloadError`` for a URL that must not be fetched (not the
+    provider's host, a private address); it sees the URL and every redirect's target
+    before that is requested, and at most ``MAX_REDIRECTS`` redirects are followed.
     Connection failures and 5xx answers are retried up to ``max_retries`` times (a GET
     costs nothing; ``backoff(attempt)`` waits between them); any other non-200 answer, or
     a body over ``max_bytes`` (``max_bytes_setting`` is named), raises ``DownloadError``.
     ``scrub`` removes secrets from what httpx says.
     """
-    if not is_http_url(url):
-        raise DownloadError("Refusing to download a result that is not an http(s) URL.")
     attempt = 0
     while True:
         attempt += 1
         try:
-            return _download_once(http, url, max_bytes, max_bytes_setting, timeout, scrub)
+            return _download_following(
+                http, url, max_bytes, max_bytes_setting, timeout, scrub, check_url
+            )
         except _RetryableDownload as exc:
             if attempt > max_retries:
                 raise DownloadError(f"{exc} (gave up after {attempt} attempts)") from exc.__cause__
             logger.warning("Download attempt %d failed: %s; retrying.", attempt, exc)
             backoff(attempt)
+
+
+def _download_following(
+    http: httpx.Client,
+    url: str,
+    max_bytes: int,
+    max_bytes_setting: str,
+    timeout: float,
+    scrub: Callable[[str], str],
+    check_url: Callable[[str], None],
+) -> bytes:
+    for _hop in range(MAX_REDIRECTS + 1):
+        if not is_http_url(url):
+            raise DownloadError("Refusing to download a result that is not an http(s) URL.")
+        check_url(url)
+        outcome = _download_once(http, url, max_bytes, max_bytes_setting, timeout, scrub)
+        if isinstance(outcome, bytes):
+            return outcome
+        url = outcome.target
+    raise DownloadError(
+        f"Downloading {redact_url(url, drop_query=True)} failed: more than {MAX_REDIRECTS} "
+        "redirects."
+    )
+
+
+class _Redirect:
+    def __init__(self, target: str) -> None:
+        self.target = target
 
 
 def _download_once(
@@ -77,12 +114,15 @@ def _download_once(
     max_bytes_setting: str,
     timeout: float,
     scrub: Callable[[str], str],
-) -> bytes:
+) -> bytes | _Redirect:
     shown = redact_url(url, drop_query=True)
     try:
+        # Redirects are followed by the caller, which checks each target first.
         with http.stream(
-            "GET", url, headers={"Accept": "image/*"}, timeout=timeout, follow_redirects=True
+            "GET", url, headers={"Accept": "image/*"}, timeout=timeout, follow_redirects=False
         ) as response:
+            if response.next_request is not None:
+                return _Redirect(str(response.next_request.url))
             if response.status_code >= 500:
                 raise _RetryableDownload(
                     f"Downloading {shown} failed: the server answered HTTP {response.status_code}."

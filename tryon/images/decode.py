@@ -13,7 +13,7 @@ from .colorspace import to_srgb
 from .formats import JPEG_FORMATS
 from .probe import DECODE_ERRORS, format_of
 
-__all__ = ["bounded_size", "decode_bounded"]
+__all__ = ["bounded_size", "decode_bounded", "draft_for"]
 
 _TRANSPOSE_FOR_ORIENTATION = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -28,6 +28,8 @@ _TRANSPOSE_FOR_ORIENTATION = {
 # Modes Pillow resizes well and we can flatten to RGB afterwards.
 _RESIZABLE_MODES = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
+# Modes resized as they are and brought to 8 bits afterwards.
+_WIDE_MODES = _SIXTEEN_BIT_MODES | {"I", "F"}
 _WHITE = (255, 255, 255)
 
 
@@ -40,17 +42,34 @@ def bounded_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def decode_bounded(img: Image.Image, target: tuple[int, int]) -> Image.Image:
-    """Decode ``img`` to an upright RGB picture; ``target`` is its size before rotation."""
-    box = None
-    if format_of(img) in JPEG_FORMATS and target != img.size:
-        # The key speed-up: libjpeg decodes at 1/2, 1/4 or 1/8 scale, as long as the
-        # result stays at least as large as the target. ``box`` maps the (rounded-up)
-        # reduced image back onto the original area exactly.
-        full_size = img.size
-        drafted = img.draft("RGB", target)
-        if drafted is not None and img.size != full_size:
-            box = drafted[1]
+def draft_for(
+    img: Image.Image, target: tuple[int, int]
+) -> tuple[float, float, float, float] | None:
+    """Ask libjpeg to decode ``img`` at a reduced scale; the box to resize from, if so.
+
+    The key speed-up (and memory saving): libjpeg decodes at 1/2, 1/4 or 1/8 scale, as
+    long as the result stays at least as large as the target. The box maps the
+    (rounded-up) reduced image back onto the original area exactly. Reads no pixels:
+    ``img.size`` is then the size the picture will be decoded at.
+    """
+    if format_of(img) not in JPEG_FORMATS or target == img.size:
+        return None
+    full_size = img.size
+    drafted = img.draft("RGB", target)
+    if drafted is None or img.size == full_size:
+        return None
+    return drafted[1]
+
+
+def decode_bounded(
+    img: Image.Image, target: tuple[int, int], box: tuple[float, float, float, float] | None = None
+) -> Image.Image:
+    """Decode ``img`` to an upright RGB picture; ``target`` is its size before rotation.
+
+    ``box`` is what :func:`draft_for` returned. Conversions that need not happen at
+    full size (16-bit and float pixels to 8 bits, colour profiles, transparency,
+    rotation) happen after the resize, on fewer pixels.
+    """
     img.load()
     icc_profile = img.info.get("icc_profile")
     orientation = _orientation(img)  # draft keeps the EXIF block: safe to read now
@@ -60,6 +79,7 @@ def decode_bounded(img: Image.Image, target: tuple[int, int]) -> Image.Image:
         picture = picture.resize(
             target, _resample_for(drafted=box is not None), box=box, reducing_gap=2.0
         )
+    picture = _eight_bit(picture)
     picture = to_srgb(picture, icc_profile)
     picture = _flatten(picture)
     method = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
@@ -88,20 +108,31 @@ def _orientation(img: Image.Image) -> int:
 
 
 def _resizable(img: Image.Image) -> Image.Image:
-    """``img`` in one of the modes that resize well: RGB, RGBA, L, LA or CMYK."""
+    """``img`` in a mode Pillow resamples well (16-bit, integer and float ones included).
+
+    Only what cannot wait is converted at full size: a palette, 1-bit pixels, and the
+    rare colour spaces (YCbCr, LAB, HSV) that resampling would distort.
+    """
     mode = img.mode
-    if mode in _RESIZABLE_MODES:
+    if mode in _RESIZABLE_MODES or mode in _WIDE_MODES:
         return img
     if mode in ("P", "PA"):
         has_alpha = mode == "PA" or "transparency" in img.info
         return img.convert("RGBA" if has_alpha else "RGB")
-    if mode in _SIXTEEN_BIT_MODES or mode == "I":
-        return _to_eight_bit(img)
     if mode == "1":
         return img.convert("L")
     if mode in ("La", "RGBa"):
         return img.convert(mode.upper())
-    return img.convert("RGB")  # YCbCr, LAB, HSV, F...
+    return img.convert("RGB")  # YCbCr, LAB, HSV...
+
+
+def _eight_bit(picture: Image.Image) -> Image.Image:
+    """16-bit, integer and float pictures as 8-bit (after the resize: fewer pixels)."""
+    if picture.mode in _SIXTEEN_BIT_MODES or picture.mode == "I":
+        return _to_eight_bit(picture)
+    if picture.mode == "F":
+        return picture.convert("RGB")
+    return picture
 
 
 def _to_eight_bit(img: Image.Image) -> Image.Image:

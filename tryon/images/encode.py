@@ -1,4 +1,4 @@
-"""Writing a metadata-free JPEG, and recognising a file that already is one."""
+"""Writing a metadata-free JPEG."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from PIL import Image
 
 from ..conf import tryon_settings
 
-__all__ = ["clean_jpeg_size", "encode_jpeg"]
-
-# JPEG markers a normalised file may hold: JFIF header, tables, frame, scan.
-_CLEAN_JPEG_MARKERS = {0xE0, 0xDB, 0xC4, 0xDD, 0xC0, 0xC2, 0xDA}
+__all__ = ["encode_jpeg"]
 
 
 def encode_jpeg(picture: Image.Image, *, quality: int | None = None) -> bytes:
@@ -32,30 +29,3 @@ def encode_jpeg(picture: Image.Image, *, quality: int | None = None) -> bytes:
         xmp=b"",
     )
     return buffer.getvalue()
-
-
-def clean_jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of a baseline or progressive 3-component JPEG with no metadata.
-
-    Walks the segment headers up to the scan: any EXIF/XMP (APP1), ICC profile (APP2),
-    Adobe (APP14), comment or other segment means the file is not clean: None.
-    """
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    position, size = 2, None
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            return None
-        marker = data[position + 1]
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
-        if marker not in _CLEAN_JPEG_MARKERS or length < 2:
-            return None
-        if marker in (0xC0, 0xC2):
-            segment = data[position + 4 : position + 2 + length]
-            if len(segment) < 6 or segment[5] != 3:  # 3 components: YCbCr, i.e. RGB
-                return None
-            size = (int.from_bytes(segment[3:5], "big"), int.from_bytes(segment[1:3], "big"))
-        if marker == 0xDA:
-            return size
-        position += 2 + length
-    return None

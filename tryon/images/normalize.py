@@ -9,8 +9,11 @@ from typing import IO
 from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidImageError
-from .decode import bounded_size, decode_bounded
-from .encode import clean_jpeg_size, encode_jpeg
+from .budget import check_decode_cost
+from .decode import bounded_size, decode_bounded, draft_for
+from .decoders import run_decoding
+from .encode import encode_jpeg
+from .jpeg import clean_jpeg_size
 from .probe import format_of, is_animated, open_checked, read_limited, setting_or
 
 __all__ = ["NormalizedImage", "image_fingerprint", "normalize_image"]
@@ -51,6 +54,11 @@ def normalize_image(
     max_side = setting_or(max_side, "MAX_IMAGE_SIDE")
     min_side = setting_or(min_side, "MIN_IMAGE_SIDE")
     data = read_limited(source, setting_or(max_bytes, "MAX_UPLOAD_BYTES"))
+    # Decoded in one of the process's few decode threads (``decoders``).
+    return run_decoding(_normalize, data, max_side, min_side)
+
+
+def _normalize(data: bytes, max_side: int, min_side: int) -> NormalizedImage:
     already = _already_normalized(data, max_side=max_side, min_side=min_side)
     if already is not None:
         return already
@@ -64,7 +72,10 @@ def normalize_image(
             )
         if is_animated(img):
             raise InvalidImageError(_("Animated images are not supported."))
-        picture = decode_bounded(img, bounded_size(original_size, max_side))
+        target = bounded_size(original_size, max_side)
+        box = draft_for(img, target)
+        check_decode_cost(img, original_size, target, data)  # before a pixel is decoded
+        picture = decode_bounded(img, target, box)
         # Encode before the file closes: ``picture`` may still share its pixels.
         content = encode_jpeg(picture)
     return NormalizedImage(
@@ -81,15 +92,18 @@ def normalize_image(
 def _already_normalized(data: bytes, *, max_side: int, min_side: int) -> NormalizedImage | None:
     """``data`` itself, when it is already what normalisation would make of it.
 
-    Re-encoding a clean JPEG would only cost time and quality; it is still decoded in
-    full, so a truncated or corrupt file is refused as usual.
+    Re-encoding a clean JPEG would only cost time and quality. "Clean" is checked on
+    every byte up to the end of the file (``jpeg.clean_jpeg_size``): anything after the
+    end of the image, or any metadata, and the picture is re-encoded instead. It is
+    still decoded in full, so a truncated or corrupt file is refused as usual.
     """
     size = clean_jpeg_size(data)
     if size is None or max(size) > max_side or min(size) < min_side:
         return None
     with open_checked(data) as img:
-        if img.mode != "RGB" or img.size != size:
+        if format_of(img) != "JPEG" or img.mode != "RGB" or img.size != size:
             return None
+        check_decode_cost(img, size, size, data)
         img.load()
     return NormalizedImage(
         content=data,

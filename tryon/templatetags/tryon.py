@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..api.ownership import ensure_session
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
 from ..limits import shopper_cap_reached
@@ -128,6 +129,39 @@ def _limit_reached() -> bool:
         return False
 
 
+def render_widget(
+    request: Any,
+    garment: Garment,
+    *,
+    widget_id: str,
+    create_url: str,
+    login_url: str,
+    include_assets: bool,
+) -> SafeString:
+    """The widget's markup for ``garment``: the tag's, and the ``<tryon-widget>`` fragment's."""
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    presets = list(ModelPhoto.objects.presets())
+    return render_to_string(
+        "tryon/widget.html",
+        {
+            "garment": garment,
+            "widget_id": widget_id,
+            "include_assets": include_assets,
+            "strings": widget_strings(),
+            "presets": presets,
+            "create_url": create_url,
+            "csrf_token": get_token(request) if request is not None else "",
+            "csrf_header": csrf_header_name(),
+            "max_bytes": int(tryon_settings.MAX_UPLOAD_BYTES),
+            "retention": _retention_text(),
+            "needs_sign_in": not tryon_settings.ALLOW_ANONYMOUS and not signed_in,
+            "login_url": login_url,
+            "unavailable_message": str(LimitExceededError.user_message) if _limit_reached() else "",
+        },
+    )
+
+
 @register.simple_tag(takes_context=True)
 def tryon_widget(context: template.Context, obj: Any) -> SafeString:
     """The "Try it on" button and dialog for ``obj``; nothing without an active garment."""
@@ -140,26 +174,16 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
     request = context.get("request")
     state = _page_state(context)
     state["count"] += 1
-    user = getattr(request, "user", None)
-    signed_in = bool(user is not None and user.is_authenticated)
-    presets = list(ModelPhoto.objects.presets())
-    return render_to_string(
-        "tryon/widget.html",
-        {
-            "garment": garment,
-            "widget_id": f"tryon-{garment.pk}-{state['count']}",
-            "include_assets": _assets_once(context),
-            "strings": widget_strings(),
-            "presets": presets,
-            "create_url": create_url,
-            "csrf_token": get_token(request) if request is not None else "",
-            "csrf_header": _csrf_header_name(),
-            "max_bytes": int(tryon_settings.MAX_UPLOAD_BYTES),
-            "retention": _retention_text(),
-            "needs_sign_in": not tryon_settings.ALLOW_ANONYMOUS and not signed_in,
-            "login_url": _login_url(request),
-            "unavailable_message": str(LimitExceededError.user_message) if _limit_reached() else "",
-        },
+    if request is not None:
+        # The session cookie comes with the page, before any upload (ensure_session).
+        ensure_session(request)
+    return render_widget(
+        request,
+        garment,
+        widget_id=f"tryon-{garment.pk}-{state['count']}",
+        create_url=create_url,
+        login_url=_login_url(request),
+        include_assets=_assets_once(context),
     )
 
 
@@ -183,7 +207,8 @@ def tryon_previews(context: template.Context, obj: Any) -> SafeString:
     )
 
 
-def _csrf_header_name() -> str:
+def csrf_header_name() -> str:
+    """The CSRF header as a browser sends it (``X-CSRFToken`` by default)."""
     # Django's setting is the META key (HTTP_X_CSRFTOKEN); the browser sends X-CSRFToken.
     meta_key = str(settings.CSRF_HEADER_NAME)
     name = meta_key[5:] if meta_key.startswith("HTTP_") else meta_key

@@ -7,34 +7,40 @@ not an AI result, and ``BackendResult.is_preview`` says so.
 
 How a garment is placed:
 
-1. The garment photo's plain background is estimated from its border pixels; pixels
-   far from that colour are the garment. Holes enclosed both across and down (a white
-   print on a shirt) are filled; open gaps (between trouser legs, under sleeves) stay.
-2. The person's horizontal extent is found the same way on the person photo, within
-   the body band of the category; on a busy background the garment is centred.
-3. The garment is fitted into the band (``CATEGORY_BANDS``, fractions of the height),
-   top-aligned, centred on the person, and composited through a feathered mask.
+1. The garment photo's background is what looks like its border colour *and* joins
+   the border (a flood fill from the edge): white fabric inside the garment's outline
+   stays, open gaps (between trouser legs, under sleeves) go.
+2. The person's silhouette is found the same way on the model photo, and read for
+   landmarks (``body``): chin, shoulders, waist, knees, feet, and the widths of the
+   arms' span, the torso, the hips and the legs.
+3. The garment is sized and placed on them (``fit``): a top as wide as the arms' span
+   with its shoulders on the person's, trousers on the waist as wide as the hips and
+   the legs, a dress from the base of the neck; nothing goes above the chin, and
+   hands hanging clear stay in front of skirts and dresses. Composited through a
+   feathered mask (``compose``).
+4. When no standing figure can be measured (a busy background, a close-up), the
+   garment goes into the category's band of the photo (``CATEGORY_BANDS``) instead.
 
 Everything is deterministic: the same inputs give the same bytes (the dedup by
 fingerprint relies on stable results).
 
 The backend is defined here, so that its documented dotted path
 (``tryon.backends.local.LocalPreviewBackend``) is also its own; the steps live in
-``inputs`` (bytes and data: URIs), ``cutout`` (what stands out from a plain
-background), ``placement`` (where on the body), ``prompt`` (prompt mode) and
-``output`` (the labelled picture and mask).
+``inputs`` (bytes and data: URIs), ``flood`` and ``cutout`` (what stands out from a
+plain background), ``body``, ``fit``, ``placement`` and ``compose`` (where on the
+body), ``prompt`` (prompt mode) and ``output`` (the labelled picture and mask).
 """
 
 from __future__ import annotations
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from ...exceptions import ProviderInvalidInputError
 from ..base import BackendResult, BaseBackend, ImageInput
-from .cutout import cut_out, foreground
+from .compose import dress
 from .inputs import image_bytes, load_rgb
 from .output import preview_result
-from .placement import CATEGORY_BANDS, WIDTH_ALLOWANCE, person_columns, placement, torso_region
+from .placement import CATEGORY_BANDS, torso_region
 from .prompt import PROMPT_COLORS, check_prompt_parameters, prompt_color, seed_for, tint
 
 __all__ = ["CATEGORY_BANDS", "PROMPT_COLORS", "LocalPreviewBackend", "image_bytes", "prompt_color"]
@@ -57,25 +63,12 @@ class LocalPreviewBackend(BaseBackend):
 
         ``description`` is accepted for the interface's sake; a collage has no use for it.
         """
-        band = CATEGORY_BANDS.get(category)
-        if band is None:
+        if category not in CATEGORY_BANDS:
             raise ProviderInvalidInputError(
                 f"Unknown category {category!r}: use one of {', '.join(CATEGORY_BANDS)}."
             )
         person = load_rgb(model_image)
-        garment = load_rgb(garment_image)
-        cutout, cutout_mask = cut_out(garment)
-        columns = person_columns(foreground(person), band)
-        box = placement(person.size, cutout.size, band, WIDTH_ALLOWANCE[category], columns)
-        size = (box[2] - box[0], box[3] - box[1])
-        paste_mask = cutout_mask.resize(size, Image.Resampling.BILINEAR)
-        # A slight feather hides the jagged edge of a mask computed at a small size.
-        paste_mask = paste_mask.filter(ImageFilter.GaussianBlur(max(1.0, size[0] / 400)))
-        full_mask = Image.new("L", person.size, 0)
-        full_mask.paste(paste_mask, box[:2])
-
-        result = person.copy()
-        result.paste(cutout.resize(size, Image.Resampling.BICUBIC), box[:2], paste_mask)
+        result, full_mask = dress(person, load_rgb(garment_image), category)
         return preview_result(person, result, full_mask, seed=None)
 
     def change_clothes_by_prompt(

@@ -1,6 +1,10 @@
 """What stands out from a photo's plain background: the garment, or the person.
 
-Masks are computed on a small copy (``_WORK_SIDE``) for speed, then scaled back.
+The background is the border colour, flood-filled from the edge (``flood``), so what
+the subject encloses stays whatever its colour. A person's silhouette is computed on
+a small copy (``_WORK_SIDE``) for speed, its colour distance shrunk keeping the largest
+value so thin outlines still part a light top from a light backdrop; a garment's, whose
+edge shows in the result, at full size up to ``_CUTOUT_SIDE``.
 """
 
 from __future__ import annotations
@@ -11,13 +15,24 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 from ...images import bounded_size
+from .flood import border_connected
 
-__all__ = ["RGB", "Box", "Foreground", "cut_out", "foreground"]
+__all__ = [
+    "RGB",
+    "Box",
+    "Foreground",
+    "cut_out",
+    "dilate",
+    "distance_from",
+    "erode",
+    "foreground",
+]
 
 RGB = tuple[int, int, int]
 Box = tuple[int, int, int, int]
 
-_WORK_SIDE = 384  # long side of the copies the masks are computed on (speed)
+_WORK_SIDE = 384  # long side of the copy a person's silhouette is computed on (speed)
+_CUTOUT_SIDE = 1024  # the same for garments, whose edge shows: full size, up to this
 _MIN_THRESHOLD = 36  # colour distance from the background that counts as "something"
 
 
@@ -28,36 +43,56 @@ class Foreground:
     mask: Image.Image
     scale: tuple[float, float]
     reliable: bool  # False when the border is not a plain background
+    background: RGB  # the border colour
+    tolerance: int  # how far from it a pixel still counts as background
 
 
-def foreground(img: Image.Image) -> Foreground:
-    """What stands out from the photo's border colour, on a small copy."""
-    small = img.resize(bounded_size(img.size, _WORK_SIDE), Image.Resampling.BILINEAR)
-    background, spread = _border_color(small)
-    distance = _distance(small, background)
-    threshold = max(_MIN_THRESHOLD, round(3 * spread))
-    mask = distance.point(lambda value: 255 if value > threshold else 0)
+def foreground(
+    img: Image.Image, work_side: int = _WORK_SIDE, *, open_bottom: bool = False
+) -> Foreground:
+    """What is not the photo's background, as a mask on a small copy.
+
+    ``open_bottom``: the subject may run off the bottom edge (a person photographed
+    from the waist up), so the backdrop is judged, and filled from, the other sides.
+
+    The background is what looks like the border colour *and* joins the border: a
+    flood fill from the edge. Light areas enclosed by the subject (white fabric inside
+    a shirt's outline, a print) stay, gaps open to the edge (between legs) do not.
+    """
+    background, spread = _border_color(img, open_bottom)
+    tolerance = max(_MIN_THRESHOLD, round(3 * spread))
+    # The distance is taken at full size and shrunk keeping each cell's largest value:
+    # a thin outline is often all that parts a light top from a light backdrop.
+    small_size = bounded_size(img.size, work_side)
+    distance = distance_from(img, background)
+    if small_size != img.size:
+        distance = _max_pooled(distance, small_size)
+    like_background = distance.point(lambda v: 255 if v <= tolerance else 0)
+    mask = ImageChops.invert(border_connected(like_background, from_bottom=not open_bottom))
     # Opening (erode, then dilate) drops JPEG specks and thin shadows.
-    mask = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
-    mask = _fill_holes(mask)
+    mask = dilate(erode(mask))
     coverage = ImageStat.Stat(mask).mean[0] / 255
     # A busy border (no plain background) or a mask that is nearly all or nothing
     # means the estimate cannot be trusted.
     reliable = spread < 24 and 0.01 < coverage < 0.9
-    scale = (img.width / small.width, img.height / small.height)
-    return Foreground(mask=mask, scale=scale, reliable=reliable)
+    scale = (img.width / small_size[0], img.height / small_size[1])
+    return Foreground(
+        mask=mask, scale=scale, reliable=reliable, background=background, tolerance=tolerance
+    )
 
 
 def cut_out(garment: Image.Image) -> tuple[Image.Image, Image.Image]:
     """The garment cropped to its silhouette, and its 0/255 mask at the same size."""
-    found = foreground(garment)
+    found = foreground(garment, _CUTOUT_SIDE)
     bbox = found.mask.getbbox() if found.reliable else None
     if bbox is None:
         # No plain background to remove: use the whole photo, fully opaque.
         return garment, Image.new("L", garment.size, 255)
-    # Eroding by a pixel drops the fringe where the garment's edge blends into the
-    # background colour (a pale halo once pasted on the person).
-    small_mask = found.mask.filter(ImageFilter.MinFilter(3))
+    # A light blur cut again at half rounds off the stair-steps of the edge; eroding
+    # by a pixel drops the fringe where the garment's edge blends into the background
+    # colour (a pale halo once pasted on the person).
+    small_mask = found.mask.filter(ImageFilter.GaussianBlur(max(1, found.mask.height / 400)))
+    small_mask = erode(small_mask.point(lambda v: 255 if v >= 128 else 0))
     bbox = small_mask.getbbox() or bbox
     scale_x, scale_y = found.scale
     full_box = _scaled_box(bbox, found.scale, garment.size)
@@ -74,43 +109,58 @@ def cut_out(garment: Image.Image) -> tuple[Image.Image, Image.Image]:
     return garment.crop(full_box), mask
 
 
-def _border_color(img: Image.Image) -> tuple[RGB, float]:
+def erode(mask: Image.Image) -> Image.Image:
+    """A 0/255 mask shrunk by a pixel (a 3 x 3 minimum, done with a fast box blur)."""
+    return mask.filter(ImageFilter.BoxBlur(1)).point(lambda v: 255 if v == 255 else 0)
+
+
+def dilate(mask: Image.Image) -> Image.Image:
+    """A 0/255 mask grown by a pixel (a 3 x 3 maximum, done with a fast box blur)."""
+    return mask.filter(ImageFilter.BoxBlur(1)).point(lambda v: 255 if v > 0 else 0)
+
+
+def _border_color(img: Image.Image, open_bottom: bool) -> tuple[RGB, float]:
     """The median colour of a thin frame around ``img`` and its largest std deviation."""
     frame = Image.new("L", img.size, 0)
     width = max(2, min(img.size) // 50)
-    ImageDraw.Draw(frame).rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
+    pen = ImageDraw.Draw(frame)
+    pen.rectangle((0, 0, img.width - 1, img.height - 1), outline=255, width=width)
+    if open_bottom and img.height > 3 * width:
+        pen.rectangle((0, img.height - width, img.width - 1, img.height - 1), fill=0)
     stat = ImageStat.Stat(img, frame)
     median = tuple(int(v) for v in stat.median[:3])
     return (median[0], median[1], median[2]), max(stat.stddev[:3])
 
 
-def _distance(img: Image.Image, color: RGB) -> Image.Image:
+def distance_from(img: Image.Image, color: RGB) -> Image.Image:
     """The largest per-channel difference from ``color``, as an L image."""
     red, green, blue = ImageChops.difference(img, Image.new("RGB", img.size, color)).split()
     return ImageChops.lighter(ImageChops.lighter(red, green), blue)
 
 
-def _fill_holes(mask: Image.Image) -> Image.Image:
-    """Fill background enclosed both across and down: prints on a shirt, not leg gaps."""
-    across = _span_fill(mask)
-    down = _span_fill(mask.transpose(Image.Transpose.TRANSPOSE)).transpose(
-        Image.Transpose.TRANSPOSE
-    )
-    return ImageChops.lighter(mask, ImageChops.darker(across, down))
+def _max_pooled(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``img`` shrunk to ``size``, each pixel the largest of the pixels it covers.
 
-
-def _span_fill(mask: Image.Image) -> Image.Image:
-    """255 from the first to the last foreground pixel of each row."""
-    width = mask.width
-    data = mask.tobytes()
-    filled = bytearray(len(data))
-    for start in range(0, len(data), width):
-        row = data[start : start + width]
-        first = row.find(255)
-        if first >= 0:
-            last = row.rfind(255)
-            filled[start + first : start + last + 1] = b"\xff" * (last - first + 1)
-    return Image.frombytes("L", mask.size, bytes(filled))
+    One nearest-neighbour sample per source pixel of a cell, then the lighter of all:
+    a cell-sized grid of cheap affine samples, never a full-size copy.
+    """
+    step_x, step_y = img.width / size[0], img.height / size[1]
+    count_x, count_y = math.ceil(step_x - 1e-6), math.ceil(step_y - 1e-6)
+    pooled: Image.Image | None = None
+    for i in range(count_x):
+        for j in range(count_y):
+            # Output pixel centre (u + 0.5) samples source x = step * u + offset + ...
+            offset_x = (i + 0.5) * step_x / count_x - 0.5 * step_x
+            offset_y = (j + 0.5) * step_y / count_y - 0.5 * step_y
+            sample = img.transform(
+                size,
+                Image.Transform.AFFINE,
+                (step_x, 0, offset_x, 0, step_y, offset_y),
+                resample=Image.Resampling.NEAREST,
+            )
+            pooled = sample if pooled is None else ImageChops.lighter(pooled, sample)
+    assert pooled is not None
+    return pooled
 
 
 def _scaled_box(box: Box, scale: tuple[float, float], limit: tuple[int, int]) -> Box:

@@ -1,4 +1,8 @@
-"""Where on the person photo a garment goes, by category (fractions of the height)."""
+"""Where a garment goes by category, as fractions of the photo's height.
+
+The fallback when the person cannot be measured (``body``), and the region prompt
+mode recolours.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +71,7 @@ def torso_region(person: Image.Image) -> Image.Image:
     """A feathered L mask of the person's torso (within their silhouette when found)."""
     width, height = person.size
     top, bottom = round(_TORSO_BAND[0] * height), round(_TORSO_BAND[1] * height)
-    found = foreground(person)
+    found = foreground(person, open_bottom=True)
     columns = person_columns(found, _TORSO_BAND)
     if columns is None:
         left, right = round(width * 0.3), round(width * 0.7)

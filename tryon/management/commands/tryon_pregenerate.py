@@ -10,9 +10,7 @@ was out), and exits non-zero when any preview failed.
 
 from __future__ import annotations
 
-import argparse
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -23,16 +21,10 @@ from ... import previews
 from ...conf import tryon_settings
 from ...models import Garment, ModelPhoto, TryOn, TryOnStatus
 from ...recovery import recover
+from ._inputs import preset_models_named
 
 _BAR_WIDTH = 24
 _LINE_EVERY = 5.0  # seconds between progress lines when stdout is not a terminal
-
-
-def model_photo_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a model photo id (a UUID)") from exc
 
 
 class Command(BaseCommand):
@@ -49,10 +41,9 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true", help="every active garment")
         parser.add_argument(
             "--model-photo",
-            type=model_photo_id,
             nargs="+",
-            metavar="ID",
-            help="preset models (by id) to use; default: every active preset",
+            metavar="ID_OR_NAME",
+            help="preset models (by id or name) to use; default: every active preset",
         )
         parser.add_argument(
             "--retry-failed", action="store_true", help="queue previews that failed before again"
@@ -96,14 +87,8 @@ class Command(BaseCommand):
 
     def _models(self, options: dict[str, Any]) -> list[ModelPhoto]:
         wanted = options["model_photo"]
-        found = list(previews.preset_models(wanted))
-        if wanted:
-            missing = sorted(map(str, set(wanted) - {m.pk for m in found}))
-            if missing:
-                raise CommandError(
-                    f"No active preset model with id {', '.join(missing)} "
-                    "(a model photo must be a preset and active)."
-                )
+        presets = previews.preset_models()
+        found = preset_models_named(wanted, presets) if wanted else list(presets)
         if not found:
             raise CommandError("There are no active preset models: add one in the admin.")
         return found

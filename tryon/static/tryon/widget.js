@@ -13,8 +13,9 @@
   function q(root, name) { return root.querySelector("[data-tryon-" + name + "]"); }
   function humanSize(bytes) { return Math.round(bytes / 1048576) + " MB"; }
 
-  function Widget(root) {
+  function Widget(root, options) {
     this.root = root;
+    this.options = options || {}; // from mount(): { fetch } replaces window.fetch for this widget
     this.dialog = q(root, "dialog");
     this.opener = q(root, "open");
     this.form = q(root, "form");
@@ -146,7 +147,7 @@
     headers[this.root.dataset.csrfHeader || "X-CSRFToken"] = this.root.dataset.csrfToken;
     options.headers = headers;
     options.credentials = "same-origin";
-    return fetch(url, options).then(function (response) {
+    return (this.options.fetch || fetch)(url, options).then(function (response) {
       if (response.status === 204) return { response: response, data: null };
       return response.json().catch(function () { return null; }).then(function (data) {
         return { response: response, data: data };
@@ -251,7 +252,16 @@
     });
   }
 
-  window.tryonWidget = { init: init };
+  // One root inserted later (the <tryon-widget> element): strings as #tryon-strings holds them,
+  // fetch(url, init) to send its requests (credentials, headers) and watch the answers.
+  function mount(root, options) {
+    options = options || {};
+    if (options.strings) S = options.strings;
+    if (!root.tryonWidget && q(root, "dialog")) root.tryonWidget = new Widget(root, options);
+    return root.tryonWidget || null;
+  }
+
+  window.tryonWidget = { init: init, mount: mount };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

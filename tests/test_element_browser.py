@@ -1,0 +1,302 @@
+"""``<tryon-widget>`` on plain static pages of other origins, against the example shop's API.
+
+The example shop (``tests.element_settings``: django-cors-headers, SameSite=None cookies,
+TokenAuthentication) is served on ``http://127.0.0.1:<port>``. The front end is static
+HTML served by bare ``http.server`` threads:
+
+- ``http://127.0.0.1:<other port>``: another origin of the same site (ports do not make
+  a site), as ``www.shop.example`` for an API on ``api.shop.example``: the session cookie
+  and CSRF work there;
+- ``http://localhost:<port>``: another site, as a front end on its own domain: browsers
+  block cookies of another site (Chromium as run here does), so a token is the way;
+- a third origin the shop does not allow: the element says so, to shoppers and developers.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser_support import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    Shop,
+    chromium_path,
+    serve_example_shop,
+)
+
+CHROMIUM = chromium_path()
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
+    pytest.mark.skipif(
+        find_spec("corsheaders") is None,
+        reason="django-cors-headers is not installed (the test extra has it)",
+    ),
+]
+
+RESULT_TIMEOUT = 20_000  # ms
+DIALOG_NAME = "Try on: Red T-shirt"
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>A headless shop</title>
+  <link rel="icon" href="data:,">
+  <script src="{shop}/static/tryon/element.js" defer></script>
+  <script>
+    window.tryonEvents = [];
+    ["tryon:ready", "tryon:update", "tryon:result", "tryon:deleted", "tryon:error"].forEach(
+      function (name) {{
+        document.addEventListener(name, function (event) {{
+          window.tryonEvents.push({{ name: event.type, detail: event.detail }});
+        }});
+      }});
+  </script>
+</head>
+<body>
+  <main>
+    <h1>Red T-shirt</h1>
+    <tryon-widget garment="{garment}" api-base="{shop}/tryon/"{extra}></tryon-widget>
+  </main>
+</body>
+</html>
+"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class StaticSite:
+    """A plain static web server for one folder, on its own port (its own origin)."""
+
+    def __init__(self, folder: Path, host: str) -> None:
+        self.folder = folder
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.origin = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Sites:
+    same_site: StaticSite
+    cross_site: StaticSite
+    foreign: StaticSite
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
+    folder = tmp_path_factory.mktemp("front")
+    served = Sites(
+        same_site=StaticSite(folder, "127.0.0.1"),
+        cross_site=StaticSite(folder, "localhost"),
+        foreign=StaticSite(folder, "127.0.0.1"),  # the same pages, on an origin not allowed
+        folder=folder,
+    )
+    yield served
+    for site in (served.same_site, served.cross_site, served.foreign):
+        site.close()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory, sites: Sites) -> Iterator[Shop]:
+    allowed = f"{sites.same_site.origin} {sites.cross_site.origin}"
+    with serve_example_shop(
+        tmp_path_factory.mktemp("shop"),
+        settings="tests.element_settings",
+        env={"TRYON_ELEMENT_ORIGINS": allowed},
+    ) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def pages(shop: Shop, sites: Sites) -> dict[str, str]:
+    """The front end's pages: cookie session, token, and a token that is not valid."""
+    garment, token = shop.manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.contrib.auth import get_user_model;"
+        "from rest_framework.authtoken.models import Token;"
+        "from tryon.models import Garment;"
+        "user, _ = get_user_model().objects.get_or_create(username='headless-shopper');"
+        "print(Garment.objects.get(name='Red T-shirt').pk);"
+        "print(Token.objects.get_or_create(user=user)[0].key)",
+    ).split()[-2:]
+    folder = sites.folder
+    variants = {"session": "", "token": f' token="{token}"', "bad-token": ' token="not-a-token"'}
+    for name, extra in variants.items():
+        html = PAGE.format(shop=shop.base_url, garment=garment, extra=extra)
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    return {"token": token}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, pages: dict[str, str]) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.api_requests = []  # (method, url, headers) of every request to the shop's API
+    page.console_errors = []
+    page.on(
+        "request",
+        lambda request: (
+            "/tryon/api/" in request.url
+            and page.api_requests.append((request.method, request.url, request.all_headers()))
+        ),
+    )
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def events(page: Any, name: str) -> list[Any]:
+    return [e["detail"] for e in page.evaluate("window.tryonEvents") if e["name"] == name]
+
+
+def run_preset_tryon(page: Any, shop: Shop) -> Any:
+    """Open the element's dialog, try the garment on the last preset model, see the result."""
+    page.get_by_role("button", name="Try it on").click()
+    dialog = page.get_by_role("dialog", name=DIALOG_NAME)
+    dialog.wait_for(state="visible")
+    presets = dialog.locator("input[name=model]:not([value=upload])")
+    assert presets.count() >= 1
+    # The preset pictures are the shop's media, not the front end's.
+    assert dialog.locator("img").first.get_attribute("src").startswith(shop.base_url + "/media/")
+    presets.nth(presets.count() - 1).check()
+    dialog.get_by_role("button", name="Create my try-on").click()
+    dialog.locator("[data-tryon-after]").wait_for(state="visible", timeout=RESULT_TIMEOUT)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-tryon-after], [data-tryon-before]')]"
+        ".every(img => img.complete && img.naturalWidth > 0)",
+        timeout=RESULT_TIMEOUT,
+    )
+    after = dialog.locator("[data-tryon-after]").get_attribute("src")
+    assert after.startswith(shop.base_url + "/media/tryon/results/")
+    return dialog
+
+
+def test_cookie_session_and_csrf_from_another_origin(page, shop, sites):
+    front = sites.same_site
+    page.goto(front.origin + "/session.html")
+    assert page.evaluate("location.origin") == front.origin != shop.base_url
+    element = page.locator("tryon-widget")
+    element.get_by_role("button", name="Try it on").wait_for()
+    assert page.locator("script[src$='tryon/widget.js']").count() == 1
+    assert page.locator("link[href$='tryon/widget.css']").count() == 1
+    [ready] = events(page, "tryon:ready")
+    assert ready["garment"]["name"] == "Red T-shirt"
+    assert ready["language"] == "en"
+    [fragment] = [url for _, url, _ in page.api_requests if "/widget/" in url]
+    assert fragment.endswith("/widget/?lang=en")  # the page's <html lang>
+
+    dialog = run_preset_tryon(page, shop)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "tryon-element-result.png"))
+
+    [(_, create_url, headers)] = [r for r in page.api_requests if r[0] == "POST"]
+    assert create_url == shop.base_url + "/tryon/api/tryons/"
+    assert headers["origin"] == front.origin
+    assert headers["x-csrftoken"]  # from the fragment: this page cannot read the shop's cookie
+    assert "csrftoken=" in headers.get("cookie", "")  # the cross-site cookies were sent
+    [result] = events(page, "tryon:result")
+    assert result["status"] == "succeeded"
+    assert events(page, "tryon:error") == []
+
+    # The poll found the try-on by the session cookie; DELETE passes the CSRF check too.
+    dialog.get_by_role("button", name="Delete").click()
+    dialog.get_by_text("Your photo and try-on have been deleted.").wait_for()
+    assert len(events(page, "tryon:deleted")) == 1
+    assert page.console_errors == []
+
+
+def test_token_auth_from_another_site_sends_no_cookie_and_needs_no_csrf(page, shop, sites, pages):
+    page.goto(sites.cross_site.origin + "/token.html")
+    page.get_by_role("button", name="Try it on").wait_for()
+    run_preset_tryon(page, shop)
+    assert page.api_requests
+    for _method, _url, headers in page.api_requests:
+        assert headers["authorization"] == f"Token {pages['token']}"
+        assert "cookie" not in headers
+    assert events(page, "tryon:result")[0]["status"] == "succeeded"
+    assert page.console_errors == []
+
+    # A single-page app switches the garment: the element reloads; none is active here.
+    page.locator("tryon-widget").evaluate("el => el.setAttribute('garment', '999999')")
+    page.get_by_role("button", name="Try it on").wait_for(state="detached")
+    assert events(page, "tryon:error")[-1]["status"] == 404
+
+
+def test_an_origin_the_shop_does_not_allow_gets_a_clear_message(page, shop, sites):
+    foreign = sites.foreign
+    page.goto(foreign.origin + "/session.html")
+    note = page.locator("tryon-widget .tryon-unavailable")
+    note.wait_for()
+    assert note.inner_text() == "Virtual try-on is not available at the moment."
+    assert page.get_by_role("button", name="Try it on").count() == 0
+    [error] = events(page, "tryon:error")
+    assert "CORS_ALLOWED_ORIGINS" in error["message"]
+    assert foreign.origin in error["message"]
+    assert any("CORS_ALLOWED_ORIGINS" in text for text in page.console_errors)
+
+
+def test_a_refused_token_is_shown_not_hidden(page, shop, sites):
+    page.goto(sites.cross_site.origin + "/bad-token.html")
+    page.locator("tryon-widget .tryon-unavailable").wait_for()
+    [error] = events(page, "tryon:error")
+    assert error["status"] in (401, 403)
+
+
+def test_session_cookies_of_another_site_blocked_tells_the_developer(page, shop, sites):
+    page.goto(sites.cross_site.origin + "/session.html")
+    page.get_by_role("button", name="Try it on").click()
+    dialog = page.get_by_role("dialog", name=DIALOG_NAME)
+    dialog.get_by_role("button", name="Create my try-on").click()
+    alert = dialog.get_by_role("alert")
+    outcome = page.wait_for_function(
+        "() => { const a = document.querySelector('[data-tryon-error]');"
+        " if (a && !a.hidden) return 'refused';"
+        " const r = document.querySelector('[data-tryon-result]');"
+        " return r && !r.hidden ? 'succeeded' : false; }",
+        timeout=RESULT_TIMEOUT,
+    ).json_value()
+    if outcome == "succeeded":
+        pytest.skip("this browser sends cookies of another site (third-party cookies allowed)")
+    assert alert.inner_text() == "Your session has expired. Please reload the page and try again."
+    posts = [r for r in page.api_requests if r[0] == "POST"]
+    assert len(posts) == 2  # retried once, with a fresh token from api/csrf/
+    [error] = events(page, "tryon:error")[-1:]
+    assert error["status"] == 403
+    assert "CSRF cookie not set" in error["message"]
+    assert "token attribute" in error["message"]
+    assert any("token attribute" in text for text in page.console_errors)

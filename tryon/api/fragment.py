@@ -1,0 +1,119 @@
+"""What the ``<tryon-widget>`` custom element fetches: the widget as JSON, and a CSRF token.
+
+A front end that does not render Django templates (a headless shop, often on another
+origin) cannot use ``{% tryon_widget %}``. ``static/tryon/element.js`` asks
+``api/garments/<id>/widget/`` for the same markup the tag renders, with the translated
+strings and the asset URLs, and mounts ``widget.js`` on it. A page on another origin
+cannot read this origin's CSRF cookie, so the token comes in the JSON: in the markup
+(as for the tag), and from ``api/csrf/`` for front ends that call the REST API with
+their own interface. Neither answer may be cached by anyone but the browser: both carry
+a CSRF token and depend on who asks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Garment
+from ..templatetags.tryon import csrf_header_name, render_widget, widget_strings
+from .schema import view_schema
+
+LANGUAGE_PARAM = "lang"
+
+
+def requested_language(request: Request) -> str:
+    """``?lang=`` when the shop supports it, else the browser's (``Accept-Language``)."""
+    asked = request.query_params.get(LANGUAGE_PARAM, "").strip()
+    if asked:
+        try:
+            return translation.get_supported_language_variant(asked)
+        except LookupError:
+            pass  # a language the shop does not offer: as if none were asked
+    return translation.get_language_from_request(request._request)
+
+
+def _login_url(request: Request) -> str:
+    # Absolute, and without ?next=: this request's own path is no page to come back to.
+    login = str(settings.LOGIN_URL)
+    with contextlib.suppress(NoReverseMatch):
+        login = reverse(login)
+    return request.build_absolute_uri(login)
+
+
+def _private(response: Response, *, vary: list[str]) -> Response:
+    add_never_cache_headers(response)
+    patch_vary_headers(response, ["Cookie", "Authorization", *vary])
+    return response
+
+
+class WidgetFragmentView(APIView):
+    """``GET api/garments/<id>/widget/``: the widget's markup, strings and assets.
+
+    Answers ``{"html", "strings", "assets": {"css", "js"}, "language", "garment"}``, every
+    URL in it absolute (the preset models' pictures may be relative media URLs: the element
+    resolves those against this answer's URL). 404 for a garment that is missing or not
+    active, as the template tag then renders nothing.
+    """
+
+    permission_classes: list[Any] = []
+    schema = view_schema()
+
+    def get(self, request: Request, pk: int) -> Response:
+        garment = get_object_or_404(Garment.objects.active(), pk=pk)
+        language = requested_language(request)
+        django_request = request._request
+        with translation.override(language):
+            html = render_widget(
+                django_request,
+                garment,
+                # Unique on a page holding several elements, as ids and labels need.
+                widget_id=f"tryon-{garment.pk}-{secrets.token_hex(4)}",
+                create_url=request.build_absolute_uri(reverse("tryon:tryon-list")),
+                login_url=_login_url(request),
+                include_assets=False,  # the element loads them, once per page
+            )
+            strings = widget_strings()
+        response = Response(
+            {
+                "html": str(html),
+                "strings": strings,
+                "assets": {
+                    "css": request.build_absolute_uri(static("tryon/widget.css")),
+                    "js": request.build_absolute_uri(static("tryon/widget.js")),
+                },
+                "language": language,
+                "garment": {"id": garment.pk, "name": garment.name},
+            }
+        )
+        response["Content-Language"] = language
+        return _private(response, vary=["Accept-Language"])
+
+
+class CsrfTokenView(APIView):
+    """``GET api/csrf/``: ``{"csrfToken", "header"}``, and the CSRF cookie set beside it.
+
+    For a front end on another origin that sends the session cookie (``credentials:
+    "include"``): it sends the token back in ``header`` on every POST and DELETE.
+    """
+
+    permission_classes: list[Any] = []
+    schema = view_schema()
+
+    def get(self, request: Request) -> Response:
+        response = Response(
+            {"csrfToken": get_token(request._request), "header": csrf_header_name()}
+        )
+        return _private(response, vary=[])

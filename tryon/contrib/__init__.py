@@ -1,0 +1,1 @@
+"""Integrations of django-tryon with e-commerce frameworks (each optional)."""
