@@ -107,7 +107,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: shoppers' try-ons on "default", catalogue previews on "previews", each with
+# a worker of its own (bin/demo), so a shopper never waits behind a catalogue run.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "previews"],
+    }
+}
 
 LOCAL_BACKEND = "tryon.backends.local.LocalPreviewBackend"
 PROVIDER_BACKEND = "tryon.backends.changeclothes.ChangeClothesBackend"
@@ -116,6 +123,7 @@ TRYON = {
     # The API key itself is read by tryon from the TRYON_API_KEY environment variable.
     "BACKEND": PROVIDER_BACKEND if os.environ.get("TRYON_API_KEY") else LOCAL_BACKEND,
     "STORAGE": "default",
+    "BULK_QUEUE_NAME": "previews",
 }
 
 LOGGING = {

@@ -14,16 +14,23 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ..models import TryOn
 from ..sharing import NotShareable, share, share_path, shared_tryon, unshare
+from .fields import parse_uuid
 from .ownership import visible_tryons
 from .permissions import CsrfProtected, ShopperAllowed
-from .schema import extend_schema
+from .schema import error_responses, extend_schema, path_id
+from .views import TryOnAPIView
+
+
+class ShareSerializer(serializers.Serializer):
+    share_url = serializers.URLField(help_text="The page that shows this result only.")
+
 
 _PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -32,25 +39,32 @@ _PRIVATE_HEADERS = {
 }
 
 
-class TryOnShareView(APIView):
+class TryOnShareView(TryOnAPIView):
     """Turn the share link of one of the caller's try-ons on (POST) or off (DELETE)."""
 
     permission_classes = [ShopperAllowed, CsrfProtected]
 
-    def _tryon(self, request: Request, pk: Any) -> TryOn:
-        return get_object_or_404(visible_tryons(request), pk=pk)
+    def _tryon(self, request: Request, pk: str) -> TryOn:
+        key = parse_uuid(pk)
+        if key is None:
+            raise NotFound()
+        return get_object_or_404(visible_tryons(request), pk=key)
 
-    @extend_schema(responses={201: None, 400: None, 404: None})
+    @extend_schema(
+        request=None,
+        responses={201: ShareSerializer, **error_responses(400, 403, 404)},
+        parameters=path_id("uuid"),
+    )
     def post(self, request: Request, pk: Any) -> Response:
         tryon = self._tryon(request, pk)
         try:
             share(tryon)
         except NotShareable as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"detail": [str(exc)]}) from exc
         url = request.build_absolute_uri(share_path(tryon))
         return Response({"share_url": url}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None, 404: None})
+    @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
     def delete(self, request: Request, pk: Any) -> Response:
         unshare(self._tryon(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,12 +14,11 @@ from .schema import ERROR_COMPONENTS, HAS_SPECTACULAR
 # Ids match any characters (newlines and slashes too) and are checked by the views, so a
 # malformed one is answered by a JSON 404 like any unknown id, not the host's HTML page.
 _ANY_ID = r"(?P<pk>[\s\S]+)"
-_UUID = r"(?P<pk>[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})"
 
 api_patterns: list[URLPattern] = [
     path("api/tryons/", views.TryOnCreateView.as_view(), name="tryon-list"),
     # Before the detail pattern, whose id would otherwise swallow "<id>/share".
-    re_path(rf"^api/tryons/{_UUID}/share/\Z", share.TryOnShareView.as_view(), name="tryon-share"),
+    re_path(rf"^api/tryons/{_ANY_ID}/share/\Z", share.TryOnShareView.as_view(), name="tryon-share"),
     re_path(rf"^api/tryons/{_ANY_ID}/\Z", views.TryOnDetailView.as_view(), name="tryon-detail"),
     path("api/model-photos/", views.ModelPhotoListView.as_view(), name="model-photo-list"),
     re_path(

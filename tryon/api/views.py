@@ -20,6 +20,7 @@ from ..privacy import delete_photos, delete_tryon
 from .create import DailyCapReached, create_tryon
 from .errors import check_body_size, exception_handler
 from .fields import parse_id, parse_uuid
+from .hints import with_poll_hint
 from .ownership import ensure_session, usable_model_photos, visible_tryons
 from .parsers import PARSER_CLASSES
 from .permissions import CsrfProtected, ShopperAllowed
@@ -44,7 +45,7 @@ class TryOnUnavailable(exceptions.APIException):
         self.wait = wait  # DRF's exception handler turns this into Retry-After
 
 
-class _TryOnAPIView(APIView):
+class TryOnAPIView(APIView):
     """What every endpoint shares, whatever the host's ``REST_FRAMEWORK`` settings say:
     JSON in and out, and every refusal answered in JSON."""
 
@@ -61,7 +62,7 @@ class _TryOnAPIView(APIView):
         super().initial(request, *args, **kwargs)
 
 
-class TryOnCreateView(_TryOnAPIView):
+class TryOnCreateView(TryOnAPIView):
     """``POST api/tryons/``: 202 queued, or 201 answered at once from an identical result."""
 
     permission_classes = [ShopperAllowed, CsrfProtected]
@@ -99,10 +100,11 @@ class TryOnCreateView(_TryOnAPIView):
             reverse("tryon:tryon-detail", kwargs={"pk": tryon.pk})
         )
         code = status.HTTP_201_CREATED if answered_now else status.HTTP_202_ACCEPTED
-        return Response(data, status=code, headers={"Location": location})
+        response = Response(data, status=code, headers={"Location": location})
+        return with_poll_hint(response, tryon)
 
 
-class TryOnDetailView(_TryOnAPIView):
+class TryOnDetailView(TryOnAPIView):
     """``GET`` (poll) and ``DELETE`` one try-on; 404 unless it is the caller's (or staff)."""
 
     permission_classes = [ShopperAllowed, CsrfProtected]
@@ -118,7 +120,8 @@ class TryOnDetailView(_TryOnAPIView):
     )
     def get(self, request: Request, pk: str) -> Response:
         tryon = self.get_object(request, pk)
-        return Response(TryOnSerializer(tryon, context={"request": request}).data)
+        response = Response(TryOnSerializer(tryon, context={"request": request}).data)
+        return with_poll_hint(response, tryon)
 
     @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
     def delete(self, request: Request, pk: str) -> Response:
@@ -126,7 +129,7 @@ class TryOnDetailView(_TryOnAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ModelPhotoListView(_TryOnAPIView):
+class ModelPhotoListView(TryOnAPIView):
     """``GET api/model-photos/``: the active preset models, then the shopper's own photos
     still within their retention time (one upload serves the whole visit).
 
@@ -143,7 +146,7 @@ class ModelPhotoListView(_TryOnAPIView):
         return Response(ModelPhotoSerializer(photos, many=True, context={"request": request}).data)
 
 
-class OwnModelPhotoView(_TryOnAPIView):
+class OwnModelPhotoView(TryOnAPIView):
     """``DELETE api/model-photos/<id>/``: the shopper removes their own photo, with every
     try-on and file made from it. Presets and other shoppers' photos answer 404."""
 
@@ -161,7 +164,7 @@ class OwnModelPhotoView(_TryOnAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class GarmentPreviewsView(_TryOnAPIView):
+class GarmentPreviewsView(TryOnAPIView):
     """``GET api/garments/<id>/previews/``: the garment on each preset model."""
 
     permission_classes: list[Any] = []

@@ -4,7 +4,19 @@
   "use strict";
   if (window.tryonWidget) return; // loaded once, whatever the number of script tags
   var S = {};
-  var FIRST_POLL = 1000, MAX_POLL = 5000, GIVE_UP = 10 * 60 * 1000;
+  // When to look again is the server's call (poll_after_ms, from its ETA); these bound
+  // a tab's load whatever it is told.
+  var POLL = {
+    maxRequests: 20, // per try-on: the POST, every look and every retry
+    giveUpMs: 600000, // then a clear message
+    burst: 2, perRequestMs: 1000, // look k not before (k - burst) s in: 1/s on average
+    minMs: 100, maxMs: 15000, // any hint is clamped to this
+    fallbackMs: 1000, fallbackMaxMs: 5000, // no hint (an older server): back off 1.5x
+    retryMs: 500, retryMaxMs: 8000, // a dropped look: retry after this, doubling
+    timeoutMs: 20000, // a look unanswered by then counts as dropped
+    lateMs: 5000, // this long past the ETA: "taking longer than usual"
+    decodeMs: 10000 // the longest the result waits for its picture to decode
+  };
   var FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])';
 
   function fmt(text, values) {
@@ -12,6 +24,13 @@
   }
   function q(root, name) { return root.querySelector("[data-tryon-" + name + "]"); }
   function humanSize(bytes) { return Math.round(bytes / 1048576) + " MB"; }
+  function later(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  // Settles once the picture is decoded (or broken, or too slow): revealed then, it shows
+  // at once instead of an empty frame filling in.
+  function decoded(img) {
+    return Promise.race([typeof img.decode === "function" ? img.decode() : null, later(POLL.decodeMs)]);
+  }
 
   function Widget(root, options) {
     this.root = root;
@@ -108,6 +127,7 @@
 
   Widget.prototype.fail = function (message, field, isNotice) {
     this.stopTimers();
+    this.job = null; // late answers for it are dropped
     this.show("form");
     this.error.textContent = message;
     this.error.classList.toggle("tryon-error--notice", !!isNotice);
@@ -142,30 +162,40 @@
     this.start(root.dataset.createUrl, { method: "POST", body: body });
   };
 
-  Widget.prototype.request = function (url, options) {
-    var headers = { "Accept": "application/json" };
+  Widget.prototype.request = function (url, options, timeoutMs) {
+    var headers = { "Accept": "application/json" }, timer = null;
     headers[this.root.dataset.csrfHeader || "X-CSRFToken"] = this.root.dataset.csrfToken;
     options.headers = headers;
     options.credentials = "same-origin";
+    if (timeoutMs && typeof AbortController === "function") {
+      var controller = new AbortController();
+      options.signal = controller.signal;
+      timer = setTimeout(function () { controller.abort(); }, timeoutMs);
+    }
     return (this.options.fetch || fetch)(url, options).then(function (response) {
       if (response.status === 204) return { response: response, data: null };
       return response.json().catch(function () { return null; }).then(function (data) {
         return { response: response, data: data };
       });
-    });
+    }).finally(function () { clearTimeout(timer); });
   };
 
   Widget.prototype.start = function (url, options) {
-    var self = this;
+    var self = this, job;
     this.stopTimers();
-    this.started = Date.now();
+    this.job = job = { started: Date.now(), requests: 1, looks: 0, failures: 0, etaAt: null,
+      fallbackMs: POLL.fallbackMs };
     this.setStatus("pending");
     this.show("progress");
     this.timers.push(setInterval(function () { self.tick(); }, 1000));
     this.request(url, options).then(function (answer) {
-      if (answer.response.ok && answer.data) return self.update(answer.data, FIRST_POLL);
+      if (self.job !== job) return;
+      if (answer.response.ok && answer.data) {
+        self.loadBefore(answer.data);
+        return self.update(answer);
+      }
       self.fail(self.messageFor(answer));
-    }).catch(function () { self.fail(S.errorNetwork); });
+    }).catch(function () { if (self.job === job) self.fail(S.errorNetwork); });
   };
 
   Widget.prototype.messageFor = function (answer) {
@@ -183,8 +213,22 @@
   };
 
   Widget.prototype.tick = function () {
-    var seconds = Math.floor((Date.now() - this.started) / 1000);
-    q(this.root, "elapsed").textContent = fmt(S.elapsed, { seconds: seconds });
+    var job = this.job, now = Date.now(), left, share = null, text;
+    if (!job) return;
+    q(this.root, "elapsed").textContent = fmt(S.elapsed, { seconds: Math.floor((now - job.started) / 1000) });
+    var eta = q(this.root, "eta"), bar = q(this.root, "bar");
+    if (!eta || !bar) return; // a shop's older widget.html
+    left = job.etaAt === null ? null : job.etaAt - now;
+    if (job.failures) text = "textOffline";
+    else if (left === null) text = "textUnknown";
+    else if (left >= 1500) {
+      text = "textLeft";
+      share = (now - job.started) / Math.max(job.etaAt - job.started, 1);
+    } else if (-left < POLL.lateMs) { text = "textSoon"; share = 1; }
+    else text = "textLate";
+    eta.textContent = fmt(eta.dataset[text], { seconds: Math.round(left / 1000) });
+    if (share === null) bar.removeAttribute("value"); // indeterminate
+    else bar.value = Math.min(share, 1);
   };
 
   Widget.prototype.setStatus = function (status) {
@@ -192,24 +236,74 @@
     this.tick();
   };
 
-  Widget.prototype.update = function (tryon, delay) {
-    var self = this;
+  // eta_seconds counts from the answer; a 0 once past the last ETA keeps it (lateness shows).
+  Widget.prototype.setEta = function (seconds) {
+    var job = this.job, now = Date.now();
+    if (typeof seconds !== "number" || !isFinite(seconds)) job.etaAt = null;
+    else if (!(seconds <= 0 && job.etaAt !== null && job.etaAt <= now)) job.etaAt = now + seconds * 1000;
+  };
+
+  // poll_after_ms, else the X-Poll-After-Ms header, else (an older server) a backoff.
+  Widget.prototype.hint = function (answer) {
+    var job = this.job, ms = answer.data && answer.data.poll_after_ms;
+    if (typeof ms !== "number") {
+      var header = answer.response.headers.get("X-Poll-After-Ms");
+      ms = header === null ? NaN : Number(header);
+    }
+    if (!isFinite(ms)) {
+      ms = job.fallbackMs;
+      job.fallbackMs = Math.min(job.fallbackMs * 1.5, POLL.fallbackMaxMs);
+    }
+    return ms;
+  };
+
+  Widget.prototype.update = function (answer) {
+    var tryon = answer.data;
     this.current = tryon;
     if (tryon.status === "succeeded") return this.showResult(tryon);
     if (tryon.status === "failed") return this.fail((tryon.error && tryon.error.message) || S.errorGeneric);
+    this.setEta(tryon.eta_seconds);
     this.setStatus(tryon.status);
-    if (Date.now() - this.started > GIVE_UP) return this.fail(S.errorTimeout);
-    this.timers.push(setTimeout(function () { self.poll(Math.min(delay * 1.5, MAX_POLL)); }, delay));
+    this.schedule(this.hint(answer));
   };
 
-  Widget.prototype.poll = function (nextDelay) {
-    var self = this;
-    this.request(this.current.url, { method: "GET" }).then(function (answer) {
-      if (answer.response.ok && answer.data) return self.update(answer.data, nextDelay);
+  Widget.prototype.schedule = function (delay) {
+    var self = this, job = this.job, now = Date.now();
+    delay = Math.min(Math.max(delay, POLL.minMs), POLL.maxMs);
+    delay = Math.max(delay, job.started + (job.looks + 1 - POLL.burst) * POLL.perRequestMs - now);
+    if (job.requests >= POLL.maxRequests || now + delay - job.started > POLL.giveUpMs) {
+      // Never wait for ever (a new request is answered from the result, if any).
+      return this.fail(job.failures ? S.errorNetwork : S.errorTimeout);
+    }
+    this.timers.push(setTimeout(function () { self.poll(); }, delay));
+  };
+
+  Widget.prototype.poll = function () {
+    var self = this, job = this.job;
+    job.requests += 1;
+    job.looks += 1;
+    this.request(this.current.url, { method: "GET" }, POLL.timeoutMs).then(function (answer) {
+      if (self.job !== job) return;
+      var status = answer.response.status;
+      if (answer.response.ok && answer.data) {
+        job.failures = 0;
+        return self.update(answer);
+      }
+      // A gateway error (a deploy, a restart) or the throttle: wait and look again.
+      if (status >= 500 || status === 429) return self.retry(answer.response);
       self.fail(self.messageFor(answer));
-    }).catch(function () { // a dropped connection while polling: keep trying, more slowly
-      self.timers.push(setTimeout(function () { self.poll(MAX_POLL); }, nextDelay));
-    });
+    }).catch(function () { if (self.job === job) self.retry(null); });
+  };
+
+  // A look that failed on the way: retry after a growing pause, then carry on as before.
+  Widget.prototype.retry = function (response) {
+    var job = this.job;
+    job.failures += 1;
+    var delay = Math.min(POLL.retryMs * Math.pow(2, job.failures - 1), POLL.retryMaxMs);
+    var after = response ? Number(response.headers.get("Retry-After")) : 0;
+    if (after > 0) delay = Math.max(delay, after * 1000);
+    this.tick();
+    this.schedule(delay);
   };
 
   Widget.prototype.stopTimers = function () {
@@ -217,18 +311,28 @@
     this.timers = [];
   };
 
-  Widget.prototype.showResult = function (tryon) {
-    var root = this.root, after = q(root, "after"), before = q(root, "before");
-    this.stopTimers();
-    after.src = tryon.result_url;
-    after.alt = fmt(S.resultAlt, { name: root.dataset.garmentName });
-    before.src = tryon.model_image_url;
+  // The shopper's photo starts loading as soon as the try-on is accepted.
+  Widget.prototype.loadBefore = function (tryon) {
+    var before = q(this.root, "before");
+    if (tryon.model_image_url && before.getAttribute("src") !== tryon.model_image_url) {
+      before.src = tryon.model_image_url;
+    }
     before.alt = S.beforeAlt;
+  };
+
+  Widget.prototype.showResult = function (tryon) {
+    var self = this, root = this.root, after = q(root, "after"), job = this.job;
+    this.stopTimers();
+    this.loadBefore(tryon);
+    after.alt = fmt(S.resultAlt, { name: root.dataset.garmentName });
+    after.src = tryon.result_url;
     q(root, "download").href = tryon.result_url;
     q(root, "preview-note").hidden = !tryon.is_preview;
     q(root, "split").value = 50;
     q(root, "compare").style.setProperty("--tryon-split", "50%");
-    this.show("result");
+    // Revealed once the picture is decoded, not waiting for the "before" photo.
+    var reveal = function () { if (self.job === job) self.show("result"); };
+    decoded(after).then(reveal, reveal);
   };
 
   Widget.prototype.remove = function () {
