@@ -392,6 +392,25 @@ def test_a_pending_row_whose_task_was_taken_and_lost_is_queued_again(fake, task_
     assert recover_stale() == 0
 
 
+def test_a_worker_starting_the_task_marks_the_row_picked(fake, task_queue):
+    from types import SimpleNamespace
+
+    from tryon.compat import task_started
+    from tryon.tasks import run_tryon
+
+    tryon = queued()
+    TryOn.objects.filter(pk=tryon.pk).update(picked_at=None)
+    task_started.send(
+        sender=type(task_queue),
+        task_result=SimpleNamespace(
+            task=run_tryon, args=[str(tryon.pk)], id="t1", status="RUNNING"
+        ),
+    )
+    tryon.refresh_from_db()
+    assert tryon.picked_at is not None
+    assert tryon.task_id and tryon.queued_at  # recorded when it was enqueued
+
+
 def test_a_picked_row_waiting_for_a_live_leader_is_left_to_it(fake, task_queue):
     garment, photo = make_garment(), make_model_photo()
     leader, waiting = queued(garment, photo), queued(garment, photo)

@@ -57,3 +57,8 @@ class Command(BaseCommand):
             f"Re-queued {report.requeued} try-on job(s) older than {seconds:g} s; "
             f"failed {report.failed} whose paid request was out (not re-sent)."
         )
+        if report.handed_off:
+            self.stdout.write(
+                f"Finished {report.handed_off} hand-off(s) a stopped worker left to the "
+                "try-ons waiting for the same picture."
+            )
