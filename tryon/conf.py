@@ -66,6 +66,13 @@ DEFAULTS: dict[str, Any] = {
     # Model labels ("shop.Product") a garment may link to; empty: any model of the shop
     # (not Django's, tryon's or the task queue's own tables). See tryon.products.
     "PRODUCT_MODELS": [],
+    # Analytics (tryon.analytics, docs/analytics.md).
+    "ANALYTICS": True,  # False: record nothing, no holdout
+    "HOLDOUT_PERCENT": 0,  # share of sessions (0-100) that never see the widget
+    "ATTRIBUTION_WINDOW": 7 * 24 * 60 * 60,  # seconds from a widget render to a conversion
+    "DAILY_BUDGET_ALERT": None,  # paid calls a day past which ADMINS get one mail
+    "ANALYTICS_RETENTION_DAYS": 400,  # events older than this are deleted by tryon_cleanup
+    "ANALYTICS_BEACON_RATE": "60/min",  # beacon posts per session (else per address)
 }
 
 ENVIRONMENT_FALLBACKS = {

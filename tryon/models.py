@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .analytics.models import AnalyticsDashboard, TryOnEvent  # noqa: F401  (loads them)
 from .products import link_problem
 from .storage import configured_storage, private_folder, upload_path
 

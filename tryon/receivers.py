@@ -13,8 +13,13 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from .analytics.events import on_tryon_finished
 from .files import delete_files_after_commit
 from .models import ModelPhoto, TryOn
+from .signals import tryon_finished
+
+# Funnel events and the budget alert follow every finished try-on, however it ended.
+tryon_finished.connect(on_tryon_finished, dispatch_uid="tryon.analytics.finished")
 
 
 @receiver(post_delete, sender=ModelPhoto, dispatch_uid="tryon.model_photo_files")

@@ -6,6 +6,10 @@ from django.dispatch import Signal
 #: Arguments: ``sender`` (the TryOn class), ``tryon``, ``succeeded`` (bool).
 tryon_finished = Signal()
 
+#: Sent once a day when the day's paid provider calls pass ``TRYON["DAILY_BUDGET_ALERT"]``.
+#: Arguments: ``sender`` (the DailyUsage class), ``day``, ``paid_calls``, ``threshold``.
+budget_alert = Signal()
+
 #: Sent after ``tryon_forget`` (or :func:`tryon.erasure.forget`) deleted a person's data.
 #: Arguments: ``sender`` (None), ``person`` (a :class:`tryon.erasure.Person`: the user ids
 #: and session keys it covered), ``report`` (what was deleted). A shop's own privacy

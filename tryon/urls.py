@@ -7,8 +7,10 @@ schema at ``api/schema/``.
 
 from __future__ import annotations
 
-from .api.urls import urlpatterns
+from .analytics.urls import urlpatterns as analytics_urlpatterns
+from .api.urls import urlpatterns as api_urlpatterns
 
 app_name = "tryon"
+urlpatterns = [*api_urlpatterns, *analytics_urlpatterns]
 
 __all__ = ["app_name", "urlpatterns"]

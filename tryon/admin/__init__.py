@@ -25,6 +25,7 @@ they will do), ``summaries`` (preview counts and galleries), ``display`` and
 
 from __future__ import annotations
 
+from ..analytics import admin as _analytics_admin  # noqa: F401  (registers the dashboard)
 from .actions import PreviewModelsForm, generate_tryon_previews, retry_failed_tryon_previews
 from .display import PREVIEW_SIZE, THUMBNAIL_SIZE, error_description, thumbnail
 from .garments import GarmentAdmin, GarmentInline

@@ -7,9 +7,6 @@ work on garments or on any model whose rows garments are linked to.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -18,30 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import previews
-from ..models import ModelPhoto
+from ..forms import PreviewModelsForm
 from .action_page import intermediate_page
 from .preview_plan import plan_previews
-
-
-class PreviewModelsForm(forms.Form):
-    model_photos = forms.ModelMultipleChoiceField(
-        label=_("Preset models"),
-        queryset=ModelPhoto.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one preset model.")},
-    )
-    retry_failed = forms.BooleanField(
-        label=_("Also retry previews that failed before"), required=False, initial=True
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Read per form, not at import: presets change while the site runs.
-        presets = previews.preset_models()
-        field = self.fields["model_photos"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = presets
-        field.initial = list(presets.values_list("pk", flat=True))
 
 
 @admin.action(description=_("Generate try-on previews"))

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..analytics.events import record_tryon_deleted, record_tryon_requested
 from ..models import Garment, TryOn
 from ..previews import garment_previews
 from ..privacy import delete_photos, delete_tryon
@@ -90,6 +91,7 @@ class TryOnCreateView(TryOnAPIView):
         serializer.is_valid(raise_exception=True)
         try:
             tryon, answered_now = create_tryon(request, serializer.validated_data)
+            record_tryon_requested(request, tryon, answered_now)
         except DailyCapReached as exc:
             raise TryOnUnavailable(str(exc.user_message), exc.retry_after) from exc
         tryon.refresh_from_db()  # an inline task backend may have finished it already
@@ -125,7 +127,9 @@ class TryOnDetailView(TryOnAPIView):
 
     @extend_schema(responses={204: None, **error_responses(403, 404)}, parameters=path_id("uuid"))
     def delete(self, request: Request, pk: str) -> Response:
-        delete_tryon(self.get_object(request, pk))
+        tryon = self.get_object(request, pk)
+        record_tryon_deleted(request, tryon)
+        delete_tryon(tryon)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

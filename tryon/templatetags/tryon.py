@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..analytics.holdout import in_holdout, record_widget_render
 from ..api.ownership import ensure_session
 from ..conf import tryon_settings
 from ..exceptions import LimitExceededError
@@ -158,6 +159,7 @@ def render_widget(
             "needs_sign_in": not tryon_settings.ALLOW_ANONYMOUS and not signed_in,
             "login_url": login_url,
             "unavailable_message": str(LimitExceededError.user_message) if _limit_reached() else "",
+            "analytics": bool(tryon_settings.ANALYTICS),
         },
     )
 
@@ -172,6 +174,8 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
     if create_url is None:
         return mark_safe("")
     request = context.get("request")
+    if not record_widget_render(request, garment):
+        return mark_safe("")  # the session is in the holdout arm: it never sees try-on
     state = _page_state(context)
     state["count"] += 1
     if request is not None:
@@ -191,7 +195,7 @@ def tryon_widget(context: template.Context, obj: Any) -> SafeString:
 def tryon_previews(context: template.Context, obj: Any) -> SafeString:
     """The garment of ``obj`` on each preset model; nothing when there are none."""
     garment = garment_for(obj)
-    if garment is None:
+    if garment is None or in_holdout(context.get("request")):
         return mark_safe("")
     previews = garment_previews(garment)
     if not previews:

@@ -10,7 +10,6 @@ from oscar.core.loading import get_class
 
 from tryon.models import Garment
 
-from . import actions
 from .pictures import follows_product
 from .products import primary_image_file, product_model, product_of
 
@@ -96,29 +95,6 @@ class GarmentForm(forms.ModelForm[Garment]):
                 _("Upload a picture of the garment, or use the product's primary image."),
             )
         return cleaned
-
-
-class PreviewsForm(forms.Form):
-    """The preset models to generate previews on, and whether to retry failed ones."""
-
-    model_photos: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
-        label=_("Preset models"),
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one preset model.")},
-    )
-    retry_failed = forms.BooleanField(
-        label=_("Also retry previews that failed before"), required=False, initial=True
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Read per form, not at import: presets change while the shop runs.
-        presets = actions.preset_models()
-        field = self.fields["model_photos"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = presets
-        field.initial = list(presets.values_list("pk", flat=True))
 
 
 class GarmentSearchForm(forms.Form):

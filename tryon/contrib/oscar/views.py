@@ -20,8 +20,9 @@ from django.views import generic
 
 from tryon.models import Garment
 
+from ...forms import PreviewModelsForm
 from . import actions
-from .forms import GarmentForm, GarmentSearchForm, PreviewsForm
+from .forms import GarmentForm, GarmentSearchForm
 from .nav import DASHBOARD_NAMESPACE
 from .pictures import follow_product_picture, stop_following
 from .products import link_to_product, product_content_type, product_model, product_of
@@ -168,14 +169,14 @@ class GeneratePreviewsView(generic.TemplateView):
     template_name = f"{TEMPLATES}/generate_previews.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self._page(PreviewsForm())
+        return self._page(PreviewModelsForm())
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # From the list's checkboxes: a first look. "refresh": the plan for the models
         # chosen. "apply": queue them.
         if not {"apply", "refresh"} & set(request.POST):
-            return self._page(PreviewsForm())
-        form = PreviewsForm(request.POST)
+            return self._page(PreviewModelsForm())
+        form = PreviewModelsForm(request.POST)
         garments = list(_garments_from(request))
         if "apply" not in request.POST or not form.is_valid() or not garments:
             return self._page(form)
@@ -187,7 +188,7 @@ class GeneratePreviewsView(generic.TemplateView):
         _report(request, report)
         return HttpResponseRedirect(_next_url(request))
 
-    def _page(self, form: PreviewsForm) -> HttpResponse:
+    def _page(self, form: PreviewModelsForm) -> HttpResponse:
         garments = list(_garments_from(self.request))
         if form.is_bound and form.is_valid():
             models = list(form.cleaned_data["model_photos"])
