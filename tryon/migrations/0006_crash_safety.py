@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tryon', '0004_share_token'),
+        ('tryon', '0005_analytics'),
     ]
 
     operations = [
