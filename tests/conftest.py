@@ -24,7 +24,11 @@ API_KEY = "sk-test-DO-NOT-LEAK-9f8e7d6c5b4a"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under nox (TRYON_TEST_WHEEL=1) the suite must test the installed wheel, not the checkout."""
+    # Declared here, beside the markers in pyproject.toml (--strict-markers).
+    config.addinivalue_line(
+        "markers", "chaos: real workers SIGKILLed and cut off from the database at random"
+    )
+    # Under nox (TRYON_TEST_WHEEL=1) the suite must test the installed wheel, not the checkout.
     if os.environ.get("TRYON_TEST_WHEEL") != "1":
         return
     installed = Path(tryon.__file__).resolve()

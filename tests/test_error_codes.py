@@ -15,6 +15,7 @@ from tryon.backends.codes import describe_code, user_message_for
 from tryon.exceptions import (
     DAILY_LIMIT_CODE,
     PROVIDER_BUSY_CODE,
+    SHOP_ERROR_CLASSES,
     UNDOCUMENTED_ERROR,
     DailyCapReached,
     LimitExceededError,
@@ -59,7 +60,7 @@ def test_provider_codes_are_described_whatever_the_backend(backend: str | None) 
         assert describe_code(10003) == ERROR_DESCRIPTIONS[10003]
         assert user_message_for(10005) == str(ERROR_CLASSES[10005].user_message)
         assert 10003 in ALL_DESCRIPTIONS and DAILY_LIMIT_CODE in ALL_DESCRIPTIONS
-        assert len(ALL_DESCRIPTIONS) == len(ERROR_DESCRIPTIONS) + 2
+        assert len(ALL_DESCRIPTIONS) == len(ERROR_DESCRIPTIONS) + len(SHOP_ERROR_CLASSES)
 
 
 def test_one_wording_for_an_unknown_code() -> None:

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,12 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from tests import images
 from tests.conftest import API_KEY, tryon_settings_for
-from tryon import previews
+from tryon import previews, services
+from tryon.exceptions import UNANSWERED_REQUEST_CODE
 from tryon.models import (
     Garment,
     GenerationClaim,
@@ -216,7 +219,9 @@ def test_three_db_workers_run_each_of_100_jobs_exactly_once(pg_database, fake_se
 @postgres_only
 @pytest.mark.postgres
 @pytest.mark.worker
-def test_job_of_a_killed_worker_is_found_and_run_again(pg_database, fake_server):
+def test_job_of_a_killed_worker_is_failed_not_paid_again(pg_database, fake_server):
+    """Killed with its paid request out: recovery fails it (90003) instead of paying
+    again; staff retry it knowingly. (Before issue 14 it was re-queued and paid twice.)"""
     fake_server.latency = 30  # the worker will be killed long before the answer
     tryon = tryon_settings_for(
         fake_server,
@@ -243,17 +248,157 @@ def test_job_of_a_killed_worker_is_found_and_run_again(pg_database, fake_server)
         assert job.status == TryOnStatus.RUNNING  # lost, as far as anyone can tell
         assert ProviderCallSlot.objects.get(number=0).holder  # its slot is still leased
 
+        assert job.request_sent_at is not None and job.provider_calls == 1  # recorded first
+
         time.sleep(3.1)  # older than STALE_RUNNING_AFTER; the slot's lease has ended too
         call_command("tryon_recover", stdout=io.StringIO())
         job.refresh_from_db()
-        assert job.status == TryOnStatus.PENDING
+        assert (job.status, job.error_code) == (TryOnStatus.FAILED, UNANSWERED_REQUEST_CODE)
+        assert not GenerationClaim.objects.exists()
 
         fake_server.latency = 0.0
+        finish([start(db_worker("idle"), env)])
+        assert fake_server.call_count == 1  # nothing was sent again
+        assert services.retry(job)  # staff, knowingly
         finish([start(db_worker("rescuer"), env)])
         job.refresh_from_db()
         assert job.status == TryOnStatus.SUCCEEDED
         assert job.result_image
-        assert fake_server.call_count == 2  # the lost call, then the one that finished
+        assert fake_server.call_count == 2  # the lost call, then the one paid again knowingly
+        assert job.provider_calls == 2
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_job_of_a_worker_killed_before_sending_is_run_again(pg_database, fake_server):
+    tryon = tryon_settings_for(
+        fake_server,
+        MAX_CONCURRENT_CALLS=1,
+        SHOPPER_RESERVED_CALLS=0,
+        PROVIDER_SLOT_WAIT=1,
+        PROVIDER_SLOT_LEASE=2,
+        STALE_RUNNING_AFTER=3,
+    )
+    with override_settings(TRYON=tryon, TASKS=DB_TASKS):
+        [job] = [
+            TryOn.objects.get(pk=pk)
+            for pk in previews.queue_previews(distinct_garments(1), [preset_model()]).waiting_ids
+        ]
+        # Another process holds the only provider slot: the job waits for it, running.
+        ProviderCallSlot.objects.update_or_create(
+            number=0,
+            defaults={"holder": "elsewhere", "leased_until": timezone.now() + timedelta(hours=1)},
+        )
+        env = worker_env(pg_database, tryon)
+        doomed = start(db_worker("doomed", batch=False), env)
+        try:
+            wait_until(
+                lambda: TryOn.objects.filter(pk=job.pk, status=TryOnStatus.RUNNING).exists(),
+                what="the job to start",
+            )
+            os.kill(doomed.pid, signal.SIGKILL)
+        finally:
+            stop(doomed)
+        ProviderCallSlot.objects.filter(number=0).update(holder="", leased_until=None)
+        time.sleep(3.1)
+        call_command("tryon_recover", stdout=io.StringIO())
+        job.refresh_from_db()
+        assert job.status == TryOnStatus.PENDING  # no request was out: queued again
+        finish([start(db_worker("rescuer"), env)])
+        job.refresh_from_db()
+        assert job.status == TryOnStatus.SUCCEEDED
+        assert fake_server.call_count == 1 == job.provider_calls
+
+
+def terminate_backends(application_name: str, idle_for: float = 0.2) -> int:
+    """``pg_terminate_backend`` the connections of the worker that set this name, that
+    have been idle ``idle_for`` seconds: a job waiting for the provider. (``db_worker``
+    itself opens a new connection for each poll of its queue and raises if that one is
+    cut; nothing of ours runs there.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s"
+            " AND state = 'idle' AND now() - state_change > %s * interval '1 second'",
+            [application_name, idle_for],
+        )
+        return len(cursor.fetchall())
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_a_worker_whose_connection_is_cut_mid_job_finishes_it_and_goes_on(pg_database, fake_server):
+    """The connection dies while the job waits for the provider: the job reconnects,
+    records the answer and the result, and the worker serves the next job."""
+    fake_server.latency = 1.5
+    tryon = tryon_settings_for(fake_server)
+    with override_settings(TRYON=tryon, TASKS=DB_TASKS):
+        ids = previews.queue_previews(distinct_garments(2), [preset_model()]).waiting_ids
+        env = worker_env(pg_database, tryon, TRYON_WORKER_NAME="tryon-cut-worker")
+        worker = start(db_worker("cut", batch=False), env)
+        try:
+            wait_until(lambda: fake_server.call_count == 1, what="the first provider call")
+            wait_until(
+                lambda: terminate_backends("tryon-cut-worker") == 1,
+                what="the worker's connection, idle while the provider works",
+            )
+            wait_until(
+                lambda: TryOn.objects.filter(status=TryOnStatus.SUCCEEDED).count() == 2,
+                timeout=60,
+                what="both jobs",
+            )
+            assert worker.poll() is None  # still serving
+        finally:
+            stop(worker)
+        rows = list(TryOn.objects.filter(pk__in=ids))
+        assert all(row.provider_calls == 1 and row.result_image for row in rows)
+        assert fake_server.call_count == 2
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_a_worker_whose_connection_is_cut_with_every_write_failing_stays_alive(
+    pg_database, fake_server
+):
+    """Cut again and again while the job runs: whatever the job manages, the worker
+    process survives, the row ends in a state recovery understands, nothing is paid
+    twice, and the next job is served."""
+    fake_server.latency = 1.0
+    tryon = tryon_settings_for(
+        fake_server, STALE_RUNNING_AFTER=3, PROVIDER_SLOT_LEASE=2, PROVIDER_SLOT_WAIT=1
+    )
+    with override_settings(TRYON=tryon, TASKS=DB_TASKS):
+        ids = previews.queue_previews(distinct_garments(3), [preset_model()]).waiting_ids
+        env = worker_env(pg_database, tryon, TRYON_WORKER_NAME="tryon-cut-often")
+        worker = start(db_worker("cut-often", batch=False), env)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                terminate_backends("tryon-cut-often")
+                call_command("tryon_recover", stdout=io.StringIO())
+                if not TryOn.objects.filter(pk__in=ids).unfinished().exists():
+                    break
+                time.sleep(0.3)
+            assert worker.poll() is None, stop_output(worker)
+        finally:
+            stop(worker)
+        rows = list(TryOn.objects.filter(pk__in=ids))
+        assert all(row.is_finished for row in rows), [row.status for row in rows]
+        # Each pair was paid at most once; a failure is the "may have charged" one.
+        assert all(row.provider_calls <= 1 for row in rows)
+        assert fake_server.call_count == sum(row.provider_calls for row in rows)
+        for row in rows:
+            if row.status == TryOnStatus.FAILED:
+                assert row.error_code == UNANSWERED_REQUEST_CODE, row.error_message
+                assert not row.result_image
+
+
+def stop_output(process: subprocess.Popen[bytes]) -> str:
+    process.kill()
+    _out, err = process.communicate()
+    return err.decode()[-3000:]
 
 
 def _redis_available() -> bool:
@@ -336,7 +481,8 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 SEED = """
 from tests.test_workers import distinct_garments, preset_model
-from tryon import previews
+from tryon import previews, services
+from tryon.exceptions import UNANSWERED_REQUEST_CODE
 report = previews.queue_previews(distinct_garments({count}), [preset_model()])
 print(report.queued)
 """

@@ -13,6 +13,11 @@ import os
 from tests.settings import *  # noqa: F403
 
 DATABASES = {"default": json.loads(os.environ["TRYON_WORKER_DATABASE"])}
+if os.environ.get("TRYON_WORKER_NAME") and "postgresql" in DATABASES["default"]["ENGINE"]:
+    # So that a test finds this worker's connections in pg_stat_activity (and cuts them).
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ[
+        "TRYON_WORKER_NAME"
+    ]
 MEDIA_ROOT = os.environ["TRYON_WORKER_MEDIA_ROOT"]
 TRYON = json.loads(os.environ.get("TRYON_WORKER_TRYON", "{}")) or TRYON  # noqa: F405
 

@@ -2,7 +2,11 @@
 
 The first job to insert the ``GenerationClaim`` row calls the provider; the others with
 the same fingerprint step aside and wait for its result. A claim left by a worker that
-died is taken over once it is older than ``STALE_RUNNING_AFTER``.
+died is taken over once it is older than ``STALE_RUNNING_AFTER``, or at once when its
+row is finished, but never while its row has a paid request out, or an answer not yet
+stored: that row's fate (and its waiting jobs') is recovery's to decide
+(``tryon.abandoned``), and paying for the same picture meanwhile is exactly the double
+payment the claim exists to prevent.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import tryon_settings
-from .models import GenerationClaim, TryOn
+from .models import TERMINAL_STATUSES, GenerationClaim, TryOn, TryOnStatus
 
 
 def claim(tryon: TryOn) -> bool:
@@ -28,9 +32,16 @@ def claim(tryon: TryOn) -> bool:
     # A claim left by a worker that died is taken over once it is old enough.
     stale_before = timezone.now() - timedelta(seconds=int(tryon_settings.STALE_RUNNING_AFTER))
     # So is our own claim, left when this very job's worker died and it was re-queued.
+    abandoned = Q(claimed_at__lt=stale_before) | Q(tryon__status__in=TERMINAL_STATUSES)
+    # Never from a row with a paid request out, or with an answer its next job will
+    # finish from: taking over would pay for the same picture again.
+    unfinished = Q(tryon__status__in=[TryOnStatus.PENDING, TryOnStatus.RUNNING])
+    in_doubt = Q(tryon__status=TryOnStatus.RUNNING, tryon__request_sent_at__isnull=False) | (
+        unfinished & Q(tryon__provider_answer__isnull=False)
+    )
     taken_over = (
         GenerationClaim.objects.filter(fingerprint=tryon.fingerprint)
-        .filter(Q(claimed_at__lt=stale_before) | Q(tryon=tryon))
+        .filter(Q(tryon=tryon) | (abandoned & ~in_doubt))
         .update(tryon=tryon, claimed_at=timezone.now())
     )
     return taken_over == 1
@@ -45,6 +56,7 @@ def renew(tryon: TryOn) -> None:
 
 
 def release(tryon: TryOn) -> None:
+    """Let go of ``tryon``'s claim (nothing if another job holds it)."""
     if tryon.fingerprint:
         GenerationClaim.objects.filter(fingerprint=tryon.fingerprint, tryon=tryon).delete()
 

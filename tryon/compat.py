@@ -8,22 +8,28 @@ try:  # Django >= 6.0
         DEFAULT_TASK_PRIORITY,
         TASK_MAX_PRIORITY,
         TASK_MIN_PRIORITY,
+        TaskResultStatus,
     )
     from django.tasks.exceptions import InvalidTask as InvalidTaskError
     from django.tasks.exceptions import InvalidTaskBackend as InvalidTaskBackendError
+    from django.tasks.exceptions import TaskResultDoesNotExist
+    from django.tasks.signals import task_started
 
     TASKS_MODULE = "django.tasks"
 except ImportError:  # Django 5.2 with the backport
     from django_tasks import task, task_backends  # type: ignore[no-redef,assignment]
-    from django_tasks.base import (  # type: ignore[no-redef]
+    from django_tasks.base import (  # type: ignore[no-redef,assignment]
         DEFAULT_TASK_PRIORITY,
         TASK_MAX_PRIORITY,
         TASK_MIN_PRIORITY,
+        TaskResultStatus,
     )
     from django_tasks.exceptions import (  # type: ignore[no-redef,assignment]
         InvalidTaskBackendError,
         InvalidTaskError,
+        TaskResultDoesNotExist,
     )
+    from django_tasks.signals import task_started  # type: ignore[no-redef]
 
     TASKS_MODULE = "django_tasks"
 
@@ -34,6 +40,9 @@ __all__ = [
     "TASK_MIN_PRIORITY",
     "InvalidTaskBackendError",
     "InvalidTaskError",
+    "TaskResultDoesNotExist",
+    "TaskResultStatus",
     "task",
     "task_backends",
+    "task_started",
 ]

@@ -37,6 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .conf import tryon_settings
+from .connections import CONNECTION_ERRORS, close_if_lost
 from .exceptions import ProviderBusyError
 from .models import ProviderCallSlot, TryOnSource
 
@@ -71,7 +72,14 @@ def provider_slot(source: str) -> Iterator[Lease | None]:
     try:
         yield lease
     finally:
-        release(lease)
+        try:
+            release(lease)
+        except CONNECTION_ERRORS:
+            # The lease expires on its own; an answer in hand is not lost for it.
+            logger.warning(
+                "Provider-call slot %d not freed: database connection lost", lease.number
+            )
+            close_if_lost()
         _observe_hold(time.monotonic() - taken)
 
 

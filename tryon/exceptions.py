@@ -154,6 +154,8 @@ class ProviderResponseError(ProviderError):
 DAILY_LIMIT_CODE = 90001
 #: The code stored for a job that found no free provider-call slot in time.
 PROVIDER_BUSY_CODE = 90002
+#: The code stored for a job whose worker stopped with a paid request out (``tryon.abandoned``).
+UNANSWERED_REQUEST_CODE = 90003
 
 #: What a code no table documents is called, wherever it is shown.
 UNDOCUMENTED_ERROR = "The provider returned an undocumented error."
@@ -190,9 +192,28 @@ class ProviderBusyError(TryOnError):
     )
 
 
+class RequestUnansweredError(TryOnError):
+    """A paid request went out and its worker stopped before the answer was recorded.
+
+    Not a refusal: the provider may have done, and charged for, the work, so the request
+    is not sent again automatically; staff retry it knowingly.
+    """
+
+    code = UNANSWERED_REQUEST_CODE
+    user_message = TransientProviderError.user_message
+    description = (
+        "A paid request was sent, then its worker stopped before the answer was recorded: "
+        "the provider may have charged for it. Not re-sent automatically; retry it if "
+        "paying again is acceptable."
+    )
+
+
 #: django-tryon's own codes -> the error that stores them. Provider codes live with each
 #: provider (``tryon.backends.changeclothes_codes``); ``tryon.backends.codes`` reads both.
-SHOP_ERROR_CLASSES: dict[int, type[LimitExceededError] | type[ProviderBusyError]] = {
+SHOP_ERROR_CLASSES: dict[
+    int, type[LimitExceededError] | type[ProviderBusyError] | type[RequestUnansweredError]
+] = {
     DAILY_LIMIT_CODE: LimitExceededError,
     PROVIDER_BUSY_CODE: ProviderBusyError,
+    UNANSWERED_REQUEST_CODE: RequestUnansweredError,
 }

@@ -6,6 +6,12 @@ processed once. Identical requests share one provider call: the first job to cla
 the fingerprint (``tryon.claims``) pays, the others step aside and get its result or
 its failure (``tryon.reuse``). Status changes are ``tryon.state``'s. Queueing is the
 task layer's (``tryon.tasks``): a job returns the rows it leaves to be queued again.
+
+Crash safety: every paid attempt is recorded before it is sent and its answer as soon
+as it comes (``tryon.paid``); a job that finds an answer recorded on its row (its
+previous worker died after it) finishes from it without paying. A job that loses its
+database connection reconnects and leaves its row as recovery would
+(``tryon.abandoned``): queued again, or failed if a paid request was out.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from typing import Any
 
 from django.db.models import F
 
-from . import claims, provenance, state
+from . import abandoned, claims, provenance, state
 from .backends import BackendResult, BaseBackend, GeneratedImage, get_backend
 from .backends.codes import ERROR_DESCRIPTIONS
 from .concurrency import provider_slot
 from .conf import tryon_settings
+from .connections import CONNECTION_ERRORS, close_if_lost, once_more_if_lost
 from .exceptions import (
     DownloadError,
     InvalidImageError,
@@ -33,6 +40,7 @@ from .fingerprint import compute_fingerprint, model_input, prepared_image
 from .images import probe_image
 from .limits import check_paid_call_allowed, record_paid_calls
 from .models import TryOn, TryOnStatus
+from .paid import PaidAttempts, Superseded, answered_result
 from .provenance import COMPOSITE_CAPTURE, TRAINED_ALGORITHMIC_MEDIA
 from .reuse import find_reusable, hand_failure_to_waiting, hand_result_to_waiting, waiting_for
 from .state import Failure
@@ -49,10 +57,6 @@ _PROVENANCE_DESCRIPTIONS = {
 _MAX_HANDOFF_ROUNDS = 3
 # The outcome of a job that stepped aside for another paying for the same picture.
 _WAITING = "waiting"
-
-
-class Superseded(Exception):
-    """The row was re-queued by recovery and taken by another job while this one waited."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ def run_job(tryon_id: str) -> JobOutcome:
         tryon = TryOn.objects.select_related("garment", "model_photo", "after").get(pk=tryon_id)
         try:
             outcome = _run_taken(tryon)
+        except CONNECTION_ERRORS as exc:  # the database went away under us
+            return _after_connection_error(tryon, exc)
         except Exception as exc:  # never leave a row running, whatever broke
             _fail_internal(tryon, exc)
             return JobOutcome(_status_of(tryon_id))
@@ -147,9 +153,18 @@ def _lead(tryon: TryOn) -> JobOutcome:
         # Recovery gave the row to another job while we waited for a provider slot: it
         # is that job's now, and so is the claim, which names the row.
         return JobOutcome(_status_of(tryon.pk))
+    except CONNECTION_ERRORS:
+        # Kept: the row is settled by the rule recovery applies (``_after_connection_
+        # error``), and until then no duplicate may pay for a request perhaps still out.
+        raise
     except BaseException:
         claims.release(tryon)  # a worker stopping mid-job must not block the others
         raise
+    if made.failure is not None:
+        # A failure is handed out while the claim still stands too: if this worker dies
+        # midway, recovery finds the claim of a failed row and finishes the hand-off,
+        # instead of a waiting job paying for what just failed.
+        hand_failure_to_waiting(tryon, made.failure)
     # Released before the hand-off, so a job stepping aside either sees no claim (and
     # looks again) or is still pending when we hand out the result.
     claims.release(tryon)
@@ -166,6 +181,8 @@ def _reuse_or_pay(tryon: TryOn) -> _Made:
         return _pay_and_store(tryon)
     except Superseded:
         raise
+    except CONNECTION_ERRORS:
+        raise
     except Exception as exc:  # a storage or database error: fail, never strand anyone
         return _Made(failure=_fail_internal(tryon, exc))
 
@@ -175,7 +192,8 @@ def _pay_and_store(tryon: TryOn) -> _Made:
     if failure is not None:
         state.fail(tryon, failure)
         return _Made(failure=failure)
-    if state.succeed(tryon):
+    # Repeated once on a new connection if it was lost: the picture is paid for and stored.
+    if once_more_if_lost(state.succeed, tryon):
         return _Made(holder=tryon)
     # The shopper deleted the try-on while it ran: keep none of their picture.
     delete_unreferenced_files({tryon.result_image.name or "", tryon.mask_image.name or ""})
@@ -197,8 +215,30 @@ def _hand_off(tryon: TryOn, made: _Made) -> JobOutcome:
 def _fail_internal(tryon: TryOn, exc: Exception) -> Failure:
     logger.exception("Try-on %s failed unexpectedly", tryon.pk)
     failure = Failure(None, f"Internal error: {type(exc).__name__}")
-    state.fail(tryon, failure)
+    try:
+        state.fail(tryon, failure)  # a no-op on a row already finished: success is final
+    except CONNECTION_ERRORS:
+        # An error handler must not raise on a dead connection: the row stays running
+        # and recovery applies its rule to it.
+        close_if_lost()
+        logger.warning("Try-on %s left for recovery: the database is unreachable", tryon.pk)
     return failure
+
+
+def _after_connection_error(tryon: TryOn, exc: Exception) -> JobOutcome:
+    """Reconnect, then leave the row as recovery would: re-queued, or failed if a paid
+    request was out; a row already finished hands its outcome to the waiting jobs."""
+    logger.warning("Try-on %s: database error mid-job (%s); reconnecting", tryon.pk, exc)
+    close_if_lost()  # if it is not back, the next query raises to the task layer
+    settled = abandoned.settle(tryon.pk, tryon.started_at)
+    if settled is abandoned.Settled.REQUEUE:
+        return JobOutcome(TryOnStatus.PENDING, requeue=(tryon,))
+    row = TryOn.objects.filter(pk=tryon.pk).first()
+    if row is not None and row.status == TryOnStatus.SUCCEEDED:
+        hand_result_to_waiting(row, row)
+    elif row is not None and row.status == TryOnStatus.FAILED:
+        hand_failure_to_waiting(row, Failure(row.error_code, row.error_message))
+    return JobOutcome(_status_of(tryon.pk))
 
 
 def _generate(tryon: TryOn) -> Failure | None:
@@ -211,25 +251,16 @@ def _generate(tryon: TryOn) -> Failure | None:
 
 
 def _generate_with(tryon: TryOn, backend: BaseBackend) -> Failure | None:
-    try:
-        if backend.is_paid:
-            check_paid_call_allowed()
-            with provider_slot(tryon.source):
-                _renew(tryon)
-                result = call_backend(tryon, backend)
-        else:
-            result = call_backend(tryon, backend)
-    except ProviderError as exc:
-        _add_provider_calls(tryon, exc.attempts)
-        logger.warning("Try-on %s failed: %s", tryon.pk, exc.describe())
-        return Failure(exc.code, str(exc))
-    except LimitExceededError as exc:
-        logger.warning("Try-on %s not sent: the daily cap is reached", tryon.pk)
-        return Failure(exc.code, ERROR_DESCRIPTIONS[exc.code])
-    except TryOnError as exc:
-        logger.warning("Try-on %s failed: %s", tryon.pk, exc)
-        return Failure(getattr(exc, "code", None), str(exc))
-    _add_provider_calls(tryon, result.provider_calls)
+    if tryon.provider_answer:
+        # This row's previous job was answered, then its worker stopped before storing
+        # the picture: finish from that answer, never pay for it again.
+        logger.warning("Try-on %s: finishing from the answer its last job received", tryon.pk)
+        result = answered_result(tryon.provider_answer)
+    else:
+        called = _call_provider(tryon, backend)
+        if isinstance(called, Failure):
+            return called
+        result = called
     try:
         _store_result(tryon, result, backend)
     except (DownloadError, InvalidImageError) as exc:
@@ -238,6 +269,36 @@ def _generate_with(tryon: TryOn, backend: BaseBackend) -> Failure | None:
         logger.exception("Try-on %s: result not stored", tryon.pk)
         return Failure(None, f"The result could not be stored: {type(exc).__name__}")
     return None
+
+
+def _call_provider(tryon: TryOn, backend: BaseBackend) -> BackendResult | Failure:
+    """Call the backend, recording each paid attempt before it is sent (``tryon.paid``)."""
+    attempts = PaidAttempts(tryon)
+    try:
+        if backend.is_paid:
+            check_paid_call_allowed()  # before waiting for a slot for nothing
+            with provider_slot(tryon.source):
+                _renew(tryon)
+                backend.paid_attempts = attempts
+                result = call_backend(tryon, backend)
+        else:
+            result = call_backend(tryon, backend)
+    except ProviderError as exc:
+        _count_unreported(tryon, attempts, exc.attempts)
+        logger.warning("Try-on %s failed: %s", tryon.pk, exc.describe())
+        return Failure(exc.code, str(exc))
+    except LimitExceededError as exc:
+        logger.warning("Try-on %s not sent: the daily cap is reached", tryon.pk)
+        return Failure(exc.code, ERROR_DESCRIPTIONS[exc.code])
+    except TryOnError as exc:
+        logger.warning("Try-on %s failed: %s", tryon.pk, exc)
+        return Failure(getattr(exc, "code", None), str(exc))
+    finally:
+        backend.paid_attempts = None
+    _count_unreported(tryon, attempts, result.provider_calls)
+    if backend.is_paid and not attempts.answer_recorded:
+        attempts.paid_attempt_settled(result)  # a backend that does not report its answers
+    return result
 
 
 def call_backend(tryon: TryOn, backend: BaseBackend | None = None) -> BackendResult:
@@ -300,8 +361,11 @@ def _renew(tryon: TryOn) -> None:
     claims.renew(tryon)
 
 
-def _add_provider_calls(tryon: TryOn, calls: int) -> None:
-    if calls:
-        TryOn.objects.filter(pk=tryon.pk).update(provider_calls=F("provider_calls") + calls)
-        tryon.provider_calls += calls
-        record_paid_calls(calls)
+def _count_unreported(tryon: TryOn, attempts: PaidAttempts, calls: int) -> None:
+    """Count, after the fact, paid attempts the backend sent without reporting them
+    first (a backend not built on the HTTP base); reported ones are counted already."""
+    unreported = (calls or 0) - attempts.sent
+    if unreported > 0:
+        TryOn.objects.filter(pk=tryon.pk).update(provider_calls=F("provider_calls") + unreported)
+        tryon.provider_calls += unreported
+        record_paid_calls(unreported)

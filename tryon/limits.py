@@ -1,13 +1,16 @@
 """The store-wide daily cap on paid provider calls (``TRYON['DAILY_PAID_CALL_LIMIT']``).
 
 Credits are money: past the cap, no new paid call is made until the next day (midnight
-in the project's time zone). The count is what the database records: the sum of
-``TryOn.provider_calls`` of the jobs started today, retries included. Calls still in
-flight are not counted yet, so with several workers the cap can be passed by at most the
-number of calls in flight (``MAX_CONCURRENT_CALLS``).
+in the project's time zone). The count is a counter of its own (``DailyUsage``), and a
+paid request takes its unit *before* it is sent (:func:`reserve_paid_call`, one
+conditional UPDATE ``paid_calls < limit``): on PostgreSQL a second concurrent UPDATE
+re-checks the condition once the first commits, SQLite serialises writes, so however
+many workers race, exactly ``limit`` requests go out and never one more. A request
+that is never answered stays counted: the provider may have charged it.
 
-The job engine checks before every paid call; the REST API checks before it accepts a
-try-on that would need one, so shoppers hear "unavailable today" at once.
+The job engine also checks before it waits for a provider slot (no wait for nothing);
+the REST API checks before it accepts a try-on that would need a call, so shoppers hear
+"unavailable today" at once.
 """
 
 from __future__ import annotations
@@ -48,8 +51,38 @@ def paid_calls_today() -> int:
     return usage.paid_calls if usage else 0
 
 
+def reserve_paid_call() -> None:
+    """Take one unit of today's cap for a request about to be sent, or raise.
+
+    ``LimitExceededError`` when the cap is reached; nothing is counted then. Call it
+    in the same transaction as the write that records the request (``tryon.paid``).
+    """
+    from .models import DailyUsage
+
+    limit = daily_paid_call_limit()
+    today = start_of_today().date()
+    rows = DailyUsage.objects.filter(day=today)
+    if limit is not None:
+        rows = rows.filter(paid_calls__lt=limit)
+    if rows.update(paid_calls=F("paid_calls") + 1):
+        return
+    # No unit left, or no row for today yet: create it (a row another worker is creating
+    # right now is waited for, then left as it is) and ask once more.
+    DailyUsage.objects.bulk_create([DailyUsage(day=today, paid_calls=0)], ignore_conflicts=True)
+    if rows.update(paid_calls=F("paid_calls") + 1):
+        return
+    raise LimitExceededError(
+        f"The store-wide daily cap of {limit} paid provider calls "
+        "(TRYON['DAILY_PAID_CALL_LIMIT']) is reached."
+    )
+
+
 def record_paid_calls(calls: int) -> None:
-    """Add ``calls`` to today's count, safely from many workers at once."""
+    """Add ``calls`` to today's count after the fact, safely from many workers at once.
+
+    Only for a backend that does not report its attempts before sending them
+    (``BaseBackend.paid_attempts``): those cannot be held to the cap exactly.
+    """
     from .models import DailyUsage
 
     if calls <= 0:

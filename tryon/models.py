@@ -258,6 +258,18 @@ class TryOn(models.Model):
         _("paid provider calls"), default=0, help_text=_("Every attempt sent to the provider.")
     )
     cache_hit = models.BooleanField(_("provider cache hit"), default=False)
+    # Crash safety (see tryon.paid and tryon.recovery). A paid request is recorded before
+    # it is sent: ``request_sent_at`` says one is out and its outcome not yet recorded, so
+    # a job that dies is never paid for twice. ``provider_answer`` keeps a successful
+    # answer's result URLs until the picture is stored, so a job that dies after the
+    # answer is finished from them instead of paying again.
+    request_sent_at = models.DateTimeField(_("paid request sent"), null=True, blank=True)
+    provider_answer = models.JSONField(_("provider answer"), null=True, blank=True)
+    # The queue side: the task last enqueued for this row, when, and when a worker
+    # started it, so a row whose task was taken but never ran is found and queued again.
+    task_id = models.CharField(_("task id"), max_length=64, blank=True, default="")
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    picked_at = models.DateTimeField(_("picked by a worker"), null=True, blank=True)
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -4,7 +4,8 @@ The only module that writes ``TryOn.status`` (``tests/test_structure.py`` checks
 
     pending -> running            take                  a job starts it
     running -> pending            step_aside            it waits for an identical job
-    running -> pending            requeue_running       recovery, after a worker died
+    running -> pending            requeue_running       a worker stopped, no paid request out
+    running -> failed             fail_unanswered       a worker stopped, a paid request out
     failed  -> pending            reset_failed          staff retry it
     pending | running -> succeeded  succeed, succeed_from
     pending | running -> failed     fail
@@ -13,7 +14,9 @@ The only module that writes ``TryOn.status`` (``tests/test_structure.py`` checks
 Each is a conditional UPDATE, never ``save()``: two workers (or a worker and recovery)
 may race for the same row, and saving a row its shopper just deleted would insert it
 again. Only the UPDATE that actually finishes a row sends ``tryon_finished``, so every
-finished row sends it exactly once.
+finished row sends it exactly once. And a success is final: nothing here moves a
+``succeeded`` row anywhere (only ``failed`` rows are ever reset), so no error after the
+result is stored, a lost database connection included, can turn it into a failure.
 """
 
 from __future__ import annotations
@@ -74,15 +77,43 @@ def keep_running(tryon: TryOn) -> bool:
 
 
 def requeue_running(tryon_id: Any, started_at: datetime | None) -> bool:
-    """running -> pending for a row whose job started at ``started_at`` and died.
+    """running -> pending for a row whose job started at ``started_at`` and stopped.
 
     Matching ``started_at`` means two watchers cannot both re-queue it, and a row taken
-    again since is left to the job that has it.
+    again since is left to the job that has it. Never a row with a paid request out:
+    running it again could pay twice (:func:`fail_unanswered` ends those).
     """
     reset = TryOn.objects.filter(
-        pk=tryon_id, status=TryOnStatus.RUNNING, started_at=started_at
+        pk=tryon_id, status=TryOnStatus.RUNNING, started_at=started_at, request_sent_at=None
     ).update(status=TryOnStatus.PENDING, started_at=None)
     return reset == 1
+
+
+def fail_unanswered(tryon: TryOn, failure: Failure) -> bool:
+    """running -> failed for a row whose job stopped with a paid request out.
+
+    Matching ``started_at`` and the request mark: a job still alive that recorded its
+    answer meanwhile keeps its row.
+    """
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "status": TryOnStatus.FAILED,
+        "error_code": failure.code,
+        "error_message": failure.message[:2000],
+        "finished_at": now,
+        "updated_at": now,
+    }
+    failed = TryOn.objects.filter(
+        pk=tryon.pk,
+        status=TryOnStatus.RUNNING,
+        started_at=tryon.started_at,
+        request_sent_at__isnull=False,
+    ).update(**values)
+    if not failed:
+        return False
+    _apply(tryon, values)
+    _send_finished(tryon)
+    return True
 
 
 def reset_failed(tryon: TryOn) -> bool:
@@ -93,6 +124,9 @@ def reset_failed(tryon: TryOn) -> bool:
         error_message="",
         started_at=None,
         finished_at=None,
+        # Staff retry knowingly: a request that may have been charged is sent again.
+        request_sent_at=None,
+        provider_answer=None,
     )
     return reset == 1
 
@@ -111,6 +145,9 @@ def succeed(tryon: TryOn) -> bool:
         "error_message": "",
         "finished_at": now,
         "updated_at": now,
+        # The outcome of the paid request is recorded: nothing is out any more.
+        "request_sent_at": None,
+        "provider_answer": None,
     }
     if not _unfinished(tryon.pk).update(**values):
         return False

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import services
+from ..exceptions import UNANSWERED_REQUEST_CODE
 from ..models import ModelPhoto, TryOn, TryOnStatus
 from .display import PREVIEW_SIZE, admin_link, error_description, thumbnail
 from .picture_input import PictureInput
@@ -62,6 +63,7 @@ class TryOnAdmin(admin.ModelAdmin):
         "fingerprint",
         "reused_from",
         "provider_calls",
+        "request_sent_at",
         "cache_hit",
         "is_preview",
         "owner",
@@ -107,7 +109,10 @@ class TryOnAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry failed try-ons"))
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[TryOn]) -> None:
-        retried = sum(services.retry(t) for t in queryset.filter(status=TryOnStatus.FAILED))
+        failed = list(queryset.filter(status=TryOnStatus.FAILED))
+        # Staff retry these knowingly: their last request may already have been charged.
+        in_doubt = sum(t.error_code == UNANSWERED_REQUEST_CODE for t in failed)
+        retried = sum(services.retry(t) for t in failed)
         self.message_user(
             request,
             ngettext(
@@ -118,6 +123,21 @@ class TryOnAdmin(admin.ModelAdmin):
             % {"count": retried},
             messages.SUCCESS if retried else messages.INFO,
         )
+        if in_doubt:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d of them had a paid request that was never answered (code "
+                    "90003): the provider may have charged for it already, and it is paid "
+                    "again now.",
+                    "%(count)d of them had paid requests that were never answered (code "
+                    "90003): the provider may have charged for them already, and they are "
+                    "paid again now.",
+                    in_doubt,
+                )
+                % {"count": in_doubt},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Save result as a new preset model"))
     def save_as_preset(self, request: HttpRequest, queryset: QuerySet[TryOn]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from ..conf import tryon_settings
 from ..exceptions import ProviderError, TryOnConfigurationError
@@ -92,6 +92,17 @@ def option_source(backend_class: type[BaseBackend], options: Mapping[str, Any], 
     return f"TRYON[{setting!r}]"
 
 
+class PaidAttemptListener(Protocol):
+    """What a paid backend reports around each request it sends (``tryon.paid``)."""
+
+    def before_paid_attempt(self) -> None:
+        """Right before a paid request goes out (retries too); raising keeps it unsent."""
+
+    def paid_attempt_settled(self, result: BackendResult | None) -> None:
+        """The attempt is over with nothing out: answered (``result`` on success, None
+        for an error), or provably never sent."""
+
+
 class BaseBackend:
     """Subclass and implement both methods; raise ``tryon.exceptions`` errors on failure.
 
@@ -101,6 +112,9 @@ class BaseBackend:
 
     #: Whether a call costs the shop credits (caps and limits apply only then).
     is_paid = True
+    #: Set by the job engine for one job; a paid backend calls it around each request
+    #: (``HttpBackend.post`` does), so that each is recorded before it is sent.
+    paid_attempts: PaidAttemptListener | None = None
     #: The options this backend accepts in ``TRYON["BACKEND_OPTIONS"]`` (upper-case names).
     known_options: ClassVar[Mapping[str, Option]] = {}
     #: The provider's documented codes: which error each one raises, and what it means in

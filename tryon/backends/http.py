@@ -230,16 +230,24 @@ class HttpBackend(BaseBackend):
         """Send ``body``, retrying what is transient; each POST is a paid attempt.
 
         The result's ``provider_calls`` (or a raised error's ``attempts``) counts them.
+        ``paid_attempts`` (the job's, see ``BaseBackend``) hears of each attempt before
+        it is sent, and again once it is settled (never after a POST that may have
+        reached the provider unanswered); if it raises, nothing is sent.
         """
         http = self.http
         url = self.base_url + path
+        listener = self.paid_attempts
         attempt = 0
         while True:
             attempt += 1
+            if listener is not None:
+                listener.before_paid_attempt()
             started = time.monotonic()
             try:
                 result, status = self._post_once(http, url, content_type, body)
             except ProviderError as exc:
+                if listener is not None and not isinstance(exc, ProviderNoAnswerError):
+                    listener.paid_attempt_settled(None)
                 self._log_failure(path, attempt, exc, time.monotonic() - started)
                 if not exc.transient or attempt > self.max_retries:
                     raise with_attempts(exc, attempt)
@@ -247,7 +255,10 @@ class HttpBackend(BaseBackend):
                 continue
             elapsed = time.monotonic() - started
             logger.info("Provider %s attempt %d: code %d in %.2fs.", path, attempt, status, elapsed)
-            return replace(result, provider_calls=attempt)
+            result = replace(result, provider_calls=attempt)
+            if listener is not None:
+                listener.paid_attempt_settled(result)
+            return result
 
     def _post_once(
         self, http: httpx.Client, url: str, content_type: str, body: bytes

@@ -3,8 +3,9 @@
 Resumable: a pair whose preview already succeeded is skipped, one already queued is
 left alone, a failed one is retried with ``--retry-failed``. Run it again after an
 interruption and it picks up where it stopped. The jobs run on the shop's task
-workers (``db_worker``, RQ...); ``--wait`` follows them with a progress bar, re-queues
-jobs whose worker died, and exits non-zero when any preview failed.
+workers (``db_worker``, RQ...); ``--wait`` follows them with a progress bar, recovers
+jobs whose worker died (``tryon.recovery``: queued again, or failed if a paid request
+was out), and exits non-zero when any preview failed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ... import previews
 from ...conf import tryon_settings
 from ...models import Garment, ModelPhoto, TryOn, TryOnStatus
-from ...recovery import recover_stale
+from ...recovery import recover
 from ._inputs import preset_models_named
 
 _BAR_WIDTH = 24
@@ -119,12 +120,22 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.WARNING(f"Stopped waiting after {timeout:g} s."))
                 return
             if now >= next_recovery:
-                # A job whose worker died stays "running" forever: run it again. Pending
-                # rows are left alone: a long run's wait legitimately in the queue.
-                requeued = recover_stale(stale_after, among=ids)
-                if requeued:
+                # A job whose worker died stays "running" (or "pending", if it died
+                # right after taking the task) forever: the same recovery as
+                # tryon_recover, for our rows. Rows merely waiting in the queue stay.
+                recovered = recover(stale_after, among=ids)
+                if recovered.requeued:
                     self.stderr.write(
-                        self.style.WARNING(f"\nRe-queued {requeued} job(s) of a stopped worker.")
+                        self.style.WARNING(
+                            f"\nRe-queued {recovered.requeued} job(s) of a stopped worker."
+                        )
+                    )
+                if recovered.failed:
+                    self.stderr.write(
+                        self.style.WARNING(
+                            f"\n{recovered.failed} job(s) failed: their worker stopped with "
+                            "a paid request out (not re-sent; --retry-failed sends it again)."
+                        )
                     )
                 next_recovery = now + min(60.0, stale_after.total_seconds())
             time.sleep(interval)
