@@ -33,7 +33,8 @@ LANGUAGES = sorted(NPLURALS)
 # tryon.testing's fake provider answers in the provider's own English, as the real one does.
 NOT_EXTRACTED = ("migrations", "testing")
 
-PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+# "%%" is a literal percent sign, matched first so that "%% of" is not read as "% o".
+PRINTF = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 BRACES = re.compile(r"\{[^{}]*\}")
 
 
@@ -99,7 +100,11 @@ def header_fields(header: Entry) -> dict[str, str]:
 
 
 def placeholders(entry: Entry, text: str) -> Counter[str]:
-    found = Counter(PRINTF.findall(text)) if "python-format" in entry.flags else Counter()
+    found = (
+        Counter(match for match in PRINTF.findall(text) if match != "%%")
+        if "python-format" in entry.flags
+        else Counter()
+    )
     if "python-brace-format" in entry.flags:
         found.update(BRACES.findall(text))
     return found
