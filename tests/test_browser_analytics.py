@@ -65,18 +65,11 @@ urlpatterns = [
 def shop_with_holdout(workdir: Path, percent: int) -> Iterator[Shop]:
     (workdir / "analytics_browser_settings.py").write_text(SETTINGS.format(percent=percent))
     (workdir / "analytics_browser_urls.py").write_text(URLS)
-    original = browser_support._environment
-
-    def environment(folder: Path) -> dict[str, str]:
-        env = original(folder)
-        env["DJANGO_SETTINGS_MODULE"] = "analytics_browser_settings"
-        env["PYTHONPATH"] = os.pathsep.join([str(workdir), env["PYTHONPATH"]])
-        return env
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(browser_support, "_environment", environment)
-        with serve_example_shop(workdir) as served:
-            yield served
+    path = os.pathsep.join([str(workdir), str(browser_support.REPO), str(browser_support.EXAMPLE)])
+    with serve_example_shop(
+        workdir, settings="analytics_browser_settings", env={"PYTHONPATH": path}
+    ) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
