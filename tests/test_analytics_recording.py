@@ -10,6 +10,7 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
+import django
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -350,7 +351,11 @@ def alerts_received():
     analytics.budget_alert.disconnect(receiver)
 
 
-@override_settings(ADMINS=[("Ops", "ops@example.com")])
+# Django 6 takes plain addresses (pairs are deprecated); 5.2 only (name, address) pairs.
+ADMINS = ["ops@example.com"] if django.VERSION >= (6,) else [("Ops", "ops@example.com")]
+
+
+@override_settings(ADMINS=ADMINS)
 def test_budget_alert_is_sent_once_a_day_when_crossed(alerts_received):
     today = alerts.today()
     photo = make_model_photo()

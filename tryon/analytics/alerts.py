@@ -88,12 +88,14 @@ def _send(day: date, paid_calls: int, threshold: int) -> None:
     logger.warning(
         "Try-on paid calls today (%s): %s, past the alert at %s", day, paid_calls, threshold
     )
-    mail_admins(
-        f"Try-on: {paid_calls} paid provider calls today",
-        (
-            f"Paid provider calls on {day}: {paid_calls}, past TRYON['DAILY_BUDGET_ALERT'] "
-            f"= {threshold}.\n{cap}\nThis mail is sent once a day. The admin's "
-            "'Try-on analytics' page has the ledger by product and source."
-        ),
-        fail_silently=True,
-    )
+    try:  # the alert must not break the job that crossed it (Django 6 drops fail_silently)
+        mail_admins(
+            f"Try-on: {paid_calls} paid provider calls today",
+            (
+                f"Paid provider calls on {day}: {paid_calls}, past TRYON['DAILY_BUDGET_ALERT'] "
+                f"= {threshold}.\n{cap}\nThis mail is sent once a day. The admin's "
+                "'Try-on analytics' page has the ledger by product and source."
+            ),
+        )
+    except Exception:
+        logger.exception("The daily budget alert mail could not be sent")

@@ -1,8 +1,8 @@
 """The request parsers of the API, set on its views (not taken from the host's settings).
 
 JSON is read bounded (``errors.MAX_FORM_BYTES``) and strictly (no ``NaN``), and a
-document nested deeper than the parser's recursion limit is a parse error (400), not
-a ``RecursionError`` (500). Multipart and form bodies are parsed by Django, whose own
+document nested deeper than ``MAX_JSON_DEPTH`` is a parse error (400), before the
+parser sees it: the same answer on every Python, never a ``RecursionError`` (500). Multipart and form bodies are parsed by Django, whose own
 refusals (``RequestDataTooBig``, too many fields) become JSON in ``errors``.
 """
 
@@ -18,7 +18,32 @@ from rest_framework.utils.json import strict_constant
 
 from .errors import MAX_FORM_BYTES, RequestTooLarge
 
-__all__ = ["PARSER_CLASSES", "StrictJSONParser"]
+__all__ = ["MAX_JSON_DEPTH", "PARSER_CLASSES", "StrictJSONParser"]
+
+# A try-on request is a flat object with one short list: far below this.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text``'s arrays and objects nest (brackets inside strings ignored)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 class StrictJSONParser(JSONParser):
@@ -30,10 +55,14 @@ class StrictJSONParser(JSONParser):
         if len(raw) > MAX_FORM_BYTES:
             raise RequestTooLarge(MAX_FORM_BYTES)
         encoding = (parser_context or {}).get("encoding") or "utf-8"
+        too_deep = ParseError(_("JSON parse error - the document is nested too deeply."))
         try:
-            return json.loads(raw.decode(encoding), parse_constant=strict_constant)
+            text = raw.decode(encoding)
+            if json_depth(text) > MAX_JSON_DEPTH:
+                raise too_deep
+            return json.loads(text, parse_constant=strict_constant)
         except RecursionError as exc:
-            raise ParseError(_("JSON parse error - the document is nested too deeply.")) from exc
+            raise too_deep from exc
         except (ValueError, LookupError) as exc:  # JSONDecodeError, UnicodeDecodeError
             raise ParseError(_("JSON parse error - %(reason)s") % {"reason": exc}) from exc
 

@@ -227,10 +227,16 @@ def _create_requirements(properties: dict[str, Any], *, form: bool) -> list[dict
 
 
 def _without_null(properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: {key: value for key, value in schema.items() if key != "nullable"}
-        for name, schema in properties.items()
-    }
+    return {name: _form_field(schema) for name, schema in properties.items()}
+
+
+def _form_field(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field as a form sends it: never null; a boolean also as 1 or 0 (DRF reads both)."""
+    field = {key: value for key, value in schema.items() if key != "nullable"}
+    if field.get("type") == "boolean":
+        rest = {key: value for key, value in field.items() if key != "type"}
+        return {**rest, "oneOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}]}
+    return field
 
 
 def require_create_fields(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
