@@ -2,8 +2,9 @@
 
 JSON is read bounded (``errors.MAX_FORM_BYTES``) and strictly (no ``NaN``), and a
 document nested deeper than ``MAX_JSON_DEPTH`` is a parse error (400), before the
-parser sees it: the same answer on every Python, never a ``RecursionError`` (500). Multipart and form bodies are parsed by Django, whose own
-refusals (``RequestDataTooBig``, too many fields) become JSON in ``errors``.
+parser sees it: the same answer on every Python, never a ``RecursionError`` (500).
+Multipart and form bodies are parsed by Django, whose own refusals
+(``RequestDataTooBig``, too many fields) become JSON in ``errors``.
 """
 
 from __future__ import annotations
