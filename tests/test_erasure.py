@@ -17,6 +17,8 @@ from tests import images
 from tests.conftest import run_queued
 from tests.test_cleanup import files_of, media_files, shopper_upload
 from tryon import signals
+from tryon.analytics.models import TryOnEvent
+from tryon.analytics.visitors import visitor_hash
 from tryon.models import ModelPhoto, TryOn
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,7 +88,14 @@ def test_forget_by_session_leaves_nothing_of_that_shopper(
 ) -> None:
     session = _session_of(people["anon"])
     files = files_of(people["anon_upload"])
-    call_command("tryon_forget", "--session", session, stdout=StringIO())
+    theirs = TryOnEvent.objects.filter(visitor=visitor_hash(session))
+    others = TryOnEvent.objects.exclude(visitor=visitor_hash(session)).count()
+    assert theirs.exists()  # the API recorded their try-on request
+    out = StringIO()
+    call_command("tryon_forget", "--session", session, stdout=out)
+    assert not theirs.exists()  # no analytics event of theirs is left either
+    assert TryOnEvent.objects.count() == others
+    assert "analytics event(s)" in out.getvalue()
     assert not TryOn.objects.filter(session_key=session).exists()
     assert not ModelPhoto.objects.filter(session_key=session).exists()
     leftover = files & media_files(settings)

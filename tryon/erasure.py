@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from . import signals
+from .analytics.cleanup import forget_sessions
 from .models import ModelPhoto, TryOn
 from .privacy import DeletionReport, delete_photos, delete_tryons
 
@@ -79,6 +80,7 @@ def forget(person: Person) -> DeletionReport:
     report = DeletionReport()
     report.add(delete_photos(person.photos()))
     report.add(delete_tryons(person.tryons()))  # their try-ons on preset models too
+    report.events = forget_sessions(person.session_keys)
     signals.personal_data_erased.send(sender=None, person=person, report=report)
     return report
 

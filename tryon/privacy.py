@@ -29,12 +29,14 @@ class DeletionReport:
     tryons: int = 0
     files: int = 0
     file_errors: int = 0
+    events: int = 0  # analytics events (an erasure request's)
 
     def add(self, other: DeletionReport) -> None:
         self.photos += other.photos
         self.tryons += other.tryons
         self.files += other.files
         self.file_errors += other.file_errors
+        self.events += other.events
 
 
 def shopper_expiry(now: datetime | None = None) -> datetime:

@@ -3,18 +3,23 @@
 ``tryon_cleanup`` calls ``delete_expired_events()`` (and ``roll_up_closed_days()``, so the
 dashboard's first view of a long range finds its daily totals ready). Deleting in
 batches keeps each statement short, so a first run over a large table does not hold a
-long lock. The daily totals of the days deleted go with them.
+long lock. The daily totals of the days deleted go with them. An erasure request
+(``tryon_forget``) deletes one person's events at once: ``forget_sessions()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.utils import timezone
 
 from ..conf import tryon_settings
 from .models import TryOnEvent, TryOnEventDay, TryOnVisitDay
 from .store import local_day
+from .visitors import SESSION_KEY, visitor_hash
 
 _BATCH = 10_000
 
@@ -46,3 +51,23 @@ def delete_expired_events(now: datetime | None = None, *, dry_run: bool = False)
     TryOnEventDay.objects.filter(day__lte=last_day).delete()
     TryOnVisitDay.objects.filter(day__lte=last_day).delete()
     return deleted
+
+
+def forget_sessions(session_keys: Iterable[str]) -> int:
+    """Delete every event of these browser sessions (an erasure request); how many.
+
+    Events carry only a keyed hash of the session they started in: the hash of each key,
+    and the one the session itself remembers (it survives a key change at login).
+    """
+    visitors: set[int] = set()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in session_keys:
+        if not key:
+            continue
+        visitors.add(visitor_hash(key))
+        remembered = store(session_key=key).get(SESSION_KEY)
+        if isinstance(remembered, int) and not isinstance(remembered, bool) and remembered:
+            visitors.add(remembered)
+    if not visitors:
+        return 0
+    return TryOnEvent.objects.filter(visitor__in=visitors).delete()[0]

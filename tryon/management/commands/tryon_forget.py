@@ -25,9 +25,9 @@ class Command(BaseCommand):
         report = forget(person)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Deleted {report.photos} photo(s), {report.tryons} try-on(s) and "
-                f"{report.files} file(s) of {len(person.user_ids)} user(s) and "
-                f"{len(person.session_keys)} session(s)."
+                f"Deleted {report.photos} photo(s), {report.tryons} try-on(s), "
+                f"{report.files} file(s) and {report.events} analytics event(s) of "
+                f"{len(person.user_ids)} user(s) and {len(person.session_keys)} session(s)."
             )
         )
         if report.file_errors:
