@@ -120,8 +120,9 @@ def submit(page: Any) -> Any:
     return dialog
 
 
-def settle(page: Any, condition: Callable[[], bool], seconds: float = 10) -> None:
-    """Wait (real time) until the page has done what ``condition`` checks."""
+def settle(page: Any, condition: Callable[[], bool], seconds: float = 30) -> None:
+    """Wait (real time, generously: CI machines are busy) until the page has done what
+    ``condition`` checks."""
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "the page did not get there"
