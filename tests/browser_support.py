@@ -118,7 +118,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def serve_example_shop(
     workdir: Path, *, settings: str = "tests.browser_settings", env: Mapping[str, str] = {}
 ) -> Iterator[Shop]:
-    """Migrate and fill a fresh example shop, then run its web server and a db_worker.
+    """Migrate and fill a fresh example shop, then run its web server and its two db_workers.
 
     ``settings`` names another settings module, ``env`` adds environment variables.
     """
@@ -147,15 +147,21 @@ def serve_example_shop(
                 stderr=out,
             )
             processes.append(server)
-            processes.append(
-                subprocess.Popen(
-                    _manage("db_worker", "--interval", "0.1", "--no-startup-delay"),
-                    env=env,
-                    cwd=EXAMPLE,
-                    stdout=out,
-                    stderr=out,
+            # The shop's two workers, as bin/demo runs them: shoppers' try-ons on "default",
+            # catalogue previews on "previews" (its TRYON["BULK_QUEUE_NAME"]).
+            for queue in ("default", "previews"):
+                processes.append(
+                    subprocess.Popen(
+                        _manage(
+                            "db_worker",
+                            *("--queue-name", queue, "--interval", "0.1", "--no-startup-delay"),
+                        ),
+                        env=env,
+                        cwd=EXAMPLE,
+                        stdout=out,
+                        stderr=out,
+                    )
                 )
-            )
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url + "/", server, log)
             yield Shop(
