@@ -81,7 +81,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--ramp", type=float, default=30.0, help="arrivals spread over, s")
     parser.add_argument("--workers", type=int, default=48, help="task worker processes")
-    parser.add_argument("--interval", type=float, default=1.0, help="db_worker --interval")
+    parser.add_argument(
+        "--interval", type=float, default=0.3, help="db_worker --interval (shoppers: 0.1-0.3)"
+    )
     parser.add_argument("--web-workers", type=int, default=5, help="gunicorn sync workers")
     parser.add_argument("--tasks", choices=["db", "rq"], default="db")
     parser.add_argument("--database", default="tryon_bench", help="scratch PostgreSQL db")
