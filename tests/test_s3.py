@@ -261,3 +261,22 @@ def garment_for_s3_private(bucket: Any, moto_endpoint: str, fake: Any) -> Iterat
     settings = tryon_settings_for(fake, STORAGE=ALIAS, PRIVATE_STORAGE="tryon-private")
     with override_settings(STORAGES=stores, TRYON=settings):
         yield garment("Red", (200, 30, 40))
+
+
+def test_erasure_leaves_nothing_of_the_shopper_in_the_bucket(
+    bucket, moto_endpoint, fake, task_queue, garment_for_s3_private
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    photo = ModelPhoto(is_preset=False, session_key="e" * 32)
+    photo.image.save("me.jpg", ContentFile(images.person_photo()), save=False)
+    photo.save()
+    services.request_tryon(garment=garment_for_s3_private, model_photo=photo, session_key="e" * 32)
+    assert run_queued(task_queue) == [TryOnStatus.SUCCEEDED]
+    assert keys(bucket, "private-bucket-prefix/")  # the upload and its result are there
+    call_command("tryon_forget", "--session", "e" * 32, stdout=StringIO())
+    assert keys(bucket, "private-bucket-prefix/") == {}
+    assert not ModelPhoto.objects.filter(session_key="e" * 32).exists()
+    assert not TryOn.objects.filter(session_key="e" * 32).exists()
