@@ -55,7 +55,7 @@ def test_arm_is_stable_and_close_to_the_percentage_over_many_sessions():
     visitors = [visitor_hash(uuid.uuid4().hex) for _ in range(20_000)]
     assert len(set(visitors)) == len(visitors)
     share = sum(holdout.arm_for(v, 10) == "holdout" for v in visitors) / len(visitors)
-    assert share == pytest.approx(0.10, abs=0.01)
+    assert share == pytest.approx(0.10, abs=0.01)  # 4.7 standard deviations
     assert [holdout.arm_for(v, 10) for v in visitors[:200]] == [
         holdout.arm_for(v, 10) for v in visitors[:200]
     ]
@@ -83,7 +83,10 @@ def test_in_holdout_is_stable_for_a_session_and_survives_signing_in():
 def test_in_holdout_share_over_real_sessions():
     with override_settings(TRYON=tryon_settings(HOLDOUT_PERCENT=30)):
         arms = [analytics.in_holdout(make_request()) for _ in range(600)]
-    assert 0.24 <= sum(arms) / len(arms) <= 0.36
+    # Session keys are random: 600 draws at 30 % have a standard deviation of 1.9 points.
+    # The band is five of them (a false alarm about once in two million runs); a broken
+    # split (none, all, half, the wrong bits of the hash) still falls far outside it.
+    assert 0.21 <= sum(arms) / len(arms) <= 0.39
 
 
 def test_in_holdout_is_false_without_a_holdout_or_analytics_and_starts_no_session():
