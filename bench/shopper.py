@@ -340,12 +340,9 @@ def report(latency: float, samples: list[Sample]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from playwright.sync_api import sync_playwright
+    from tests.browser_support import CHROMIUM, launched_chromium
 
-    from tests.browser_support import CHROMIUM_ARGS, chromium_path
-
-    chromium = chromium_path()
-    if chromium is None:
+    if CHROMIUM is None:
         print("no chromium: apt-get install chromium", file=sys.stderr)
         return 2
     busy0, wall0 = machine_busy()
@@ -358,13 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"example shop: runserver, SQLite, {worker}; fake provider in its own process")
     ratios = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            for latency in args.latency:
-                ratios.append(report(latency, run_latency(args, latency, browser)))
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        for latency in args.latency:
+            ratios.append(report(latency, run_latency(args, latency, browser)))
     busy1, wall1 = machine_busy()
     print(
         f"machine: {100 * (busy1 - busy0) / (wall1 - wall0):.0f} % of its CPUs busy during the "

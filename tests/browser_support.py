@@ -1,4 +1,8 @@
-"""Serving the example shop for the browser tests, and launching Debian's chromium."""
+"""Serving the example shop for the browser tests, and launching Debian's chromium.
+
+A browser test module sets ``pytestmark = BROWSER_TEST`` and asks for the ``browser``
+fixture (tests/conftest.py): one Chromium per module, a fresh context per test.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "example_project"
@@ -39,6 +46,26 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+CHROMIUM = chromium_path()
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
+]
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright's sync API."""
+    from playwright.sync_api import sync_playwright  # only browser runs need playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def free_port() -> int:

@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 
 import tryon
 from tests import images
+from tests.browser_support import launched_chromium
 from tryon.compat import task_backends
 from tryon.models import Garment, ModelPhoto
 from tryon.testing import FakeChangeClothesServer
@@ -38,6 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
             f"TRYON_TEST_WHEEL=1 but tryon was imported from {installed.parent}, not from the "
             f"installed wheel in {site_packages}: the checkout is shadowing it on sys.path."
         )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for a browser test module (``pytestmark = BROWSER_TEST``); one per module so
+    Playwright's event loop never outlives the module that needs it."""
+    with launched_chromium() as launched:
+        yield launched
 
 
 class _RecordEverything(logging.Handler):

@@ -22,7 +22,7 @@ MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware", *MIDDLEWARE]
 
 CORS_ALLOWED_ORIGINS = FRONT_END_ORIGINS
 CORS_ALLOW_CREDENTIALS = True
-CORS_URLS_REGEX = r"^/tryon/api/"
+CORS_URLS_REGEX = r"^/tryon/(api|files)/"  # files: a shopper's own pictures, for a token
 CSRF_TRUSTED_ORIGINS = FRONT_END_ORIGINS
 
 SESSION_COOKIE_SAMESITE = "None"

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     *_TASKS_APP,
     "django_tasks_db",
     "rest_framework",
+    "rest_framework.authtoken",  # the token front end of the private-files tests
     "tryon",
     "tests.shop",
 ]

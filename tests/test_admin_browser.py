@@ -14,14 +14,9 @@ from typing import Any
 import pytest
 
 from tests import images
-from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, Shop, chromium_path, serve_example_shop
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, Shop, serve_example_shop
 
-CHROMIUM = chromium_path()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
-]
+pytestmark = BROWSER_TEST
 
 LAPTOP = {"width": 1366, "height": 768}
 
@@ -30,16 +25,6 @@ LAPTOP = {"width": 1366, "height": 768}
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     with serve_example_shop(tmp_path_factory.mktemp("admin-shop")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

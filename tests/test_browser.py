@@ -12,20 +12,9 @@ from typing import Any
 import pytest
 
 from tests import images
-from tests.browser_support import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    Shop,
-    chromium_path,
-    serve_example_shop,
-)
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, Shop, serve_example_shop
 
-CHROMIUM = chromium_path()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
-]
+pytestmark = BROWSER_TEST
 
 PRODUCT = "/products/red-t-shirt/"
 DIALOG_NAME = "Try on: Red T-shirt"
@@ -36,16 +25,6 @@ RESULT_TIMEOUT = 20_000  # ms; the offline backend needs well under a second
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     with serve_example_shop(tmp_path_factory.mktemp("shop")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Recorder:

@@ -25,14 +25,9 @@ from typing import Any
 import pytest
 
 from tests import browser_support
-from tests.browser_support import CHROMIUM_ARGS, Shop, chromium_path, serve_example_shop
+from tests.browser_support import BROWSER_TEST, Shop, serve_example_shop
 
-CHROMIUM = chromium_path()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
-]
+pytestmark = BROWSER_TEST
 
 PRODUCT = "/products/red-t-shirt/"
 RESULT_TIMEOUT = 20_000
@@ -82,16 +77,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 def holdout_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     with shop_with_holdout(tmp_path_factory.mktemp("holdout"), 100) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def new_page(browser: Any, shop: Shop) -> Any:

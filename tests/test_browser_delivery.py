@@ -15,14 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import CHROMIUM_ARGS, Shop, chromium_path, serve_example_shop
+from tests.browser_support import BROWSER_TEST, Shop, serve_example_shop
 
-CHROMIUM = chromium_path()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
-]
+pytestmark = BROWSER_TEST
 
 PRODUCT = "/products/red-t-shirt/"
 TRYON_URL = "/tryon/api/tryons/00000000-0000-0000-0000-000000000001/"
@@ -33,16 +28,6 @@ MAX_REQUESTS = 20  # the widget's bound per try-on (POLL.maxRequests)
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     with serve_example_shop(tmp_path_factory.mktemp("shop")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Api:

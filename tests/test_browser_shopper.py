@@ -16,21 +16,10 @@ from typing import Any
 import pytest
 
 from tests import images
-from tests.browser_support import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    Shop,
-    chromium_path,
-    serve_example_shop,
-)
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, Shop, serve_example_shop
 from tryon.testing import FakeChangeClothesServer
 
-CHROMIUM = chromium_path()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
-]
+pytestmark = BROWSER_TEST
 
 TEE, JEANS = "/products/red-t-shirt/", "/products/classic-jeans/"
 RESULT_TIMEOUT = 20_000  # ms; the offline backend needs well under a second
@@ -90,16 +79,6 @@ def shop(
         env={"TRYON_FAKE_PROVIDER_URL": provider.base_url},
     ) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Recorder:

@@ -101,6 +101,49 @@ def test_each_fragment_has_its_own_ids(garment):
     assert len(ids) == 3
 
 
+def test_pair_and_cart_are_the_tags_options(garment):
+    jeans = make_garment("lower_body", "Blue jeans")
+    html = fetch_widget(Client(), garment, QUERY_STRING=f"pair={jeans.pk}&cart=true").json()["html"]
+    assert f'value="{jeans.pk}" data-tryon-pair' in html
+    assert "Complete the look with Blue jeans" in html
+    assert "data-tryon-cart" in html
+    plain = fetch_widget(Client(), garment).json()["html"]
+    assert "data-tryon-pair" not in plain and "data-tryon-cart" not in plain
+    assert (
+        "data-tryon-cart"
+        not in fetch_widget(Client(), garment, QUERY_STRING="cart=false").json()["html"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "says"),
+    [
+        ("pair=999999", "pair", "does not exist or cannot be tried on"),
+        ("pair=1.5", "pair", "Expected a garment id"),
+        ("pair=99999999999999999999999", "pair", "Expected a garment id"),
+        ("pair=SELF", "pair", "one upper-body and one lower-body garment"),
+        ("pair=TEE", "pair", "one upper-body and one lower-body garment"),
+        ("pair=DRESS", "pair", "A dress is a whole outfit"),
+        ("pair=INACTIVE", "pair", "does not exist or cannot be tried on"),
+        ("cart=maybe", "cart", "valid boolean"),
+    ],
+)
+def test_a_pair_or_cart_that_cannot_be_is_a_400_naming_the_field(garment, query, field, says):
+    others = {
+        "SELF": garment,
+        "TEE": make_garment("upper_body", "White tee"),
+        "DRESS": make_garment("dresses", "Summer dress"),
+        "INACTIVE": make_garment("lower_body", "Old jeans", is_active=False),
+    }
+    for name, other in others.items():
+        query = query.replace(name, str(other.pk))
+    response = Client().get(widget_url(garment), QUERY_STRING=query)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    [message] = response.json()[field]
+    assert says in message
+
+
 def test_missing_or_inactive_garment_is_404(garment):
     hidden = make_garment(name="Retired", is_active=False)
     assert Client().get(widget_url(hidden)).status_code == 404

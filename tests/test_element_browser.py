@@ -25,19 +25,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    Shop,
-    chromium_path,
-    serve_example_shop,
-)
-
-CHROMIUM = chromium_path()
+from tests import images
+from tests.browser_support import ARTIFACTS, BROWSER_TEST, Shop, serve_example_shop
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: apt-get install chromium"),
+    *BROWSER_TEST,
     pytest.mark.skipif(
         find_spec("corsheaders") is None,
         reason="django-cors-headers is not installed (the test extra has it)",
@@ -56,7 +48,8 @@ PAGE = """<!doctype html>
   <script src="{shop}/static/tryon/element.js" defer></script>
   <script>
     window.tryonEvents = [];
-    ["tryon:ready", "tryon:update", "tryon:result", "tryon:deleted", "tryon:error"].forEach(
+    ["tryon:ready", "tryon:update", "tryon:result", "tryon:deleted", "tryon:error",
+     "tryon:add_to_cart"].forEach(
       function (name) {{
         document.addEventListener(name, function (event) {{
           window.tryonEvents.push({{ name: event.type, detail: event.detail }});
@@ -131,7 +124,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, sites: Sites) -> Iterator[Sho
 @pytest.fixture(scope="module")
 def pages(shop: Shop, sites: Sites) -> dict[str, str]:
     """The front end's pages: cookie session, token, and a token that is not valid."""
-    garment, token = shop.manage(
+    garment, jeans, token = shop.manage(
         "shell",
         "--verbosity=0",
         "-c",
@@ -140,24 +133,21 @@ def pages(shop: Shop, sites: Sites) -> dict[str, str]:
         "from tryon.models import Garment;"
         "user, _ = get_user_model().objects.get_or_create(username='headless-shopper');"
         "print(Garment.objects.get(name='Red T-shirt').pk);"
+        "print(Garment.objects.get(name='Classic jeans').pk);"
         "print(Token.objects.get_or_create(user=user)[0].key)",
-    ).split()[-2:]
+    ).split()[-3:]
     folder = sites.folder
-    variants = {"session": "", "token": f' token="{token}"', "bad-token": ' token="not-a-token"'}
+    variants = {
+        "session": "",
+        "token": f' token="{token}"',
+        "bad-token": ' token="not-a-token"',
+        "outfit": f' token="{token}" pair="{jeans}" cart',
+        "bad-pair": f' token="{token}" pair="{garment}"',  # a garment cannot pair with itself
+    }
     for name, extra in variants.items():
         html = PAGE.format(shop=shop.base_url, garment=garment, extra=extra)
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     return {"token": token}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -165,12 +155,12 @@ def page(browser: Any, pages: dict[str, str]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1100, "height": 1000})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.api_requests = []  # (method, url, headers) of every request to the shop's API
+    page.api_requests = []  # (method, url, headers) of every request to the shop's API, files too
     page.console_errors = []
     page.on(
         "request",
         lambda request: (
-            "/tryon/api/" in request.url
+            ("/tryon/api/" in request.url or "/tryon/files/" in request.url)
             and page.api_requests.append((request.method, request.url, request.all_headers()))
         ),
     )
@@ -184,11 +174,14 @@ def events(page: Any, name: str) -> list[Any]:
     return [e["detail"] for e in page.evaluate("window.tryonEvents") if e["name"] == name]
 
 
-def run_preset_tryon(page: Any, shop: Shop) -> Any:
-    """Open the element's dialog, try the garment on the last preset model, see the result."""
+def run_preset_tryon(page: Any, shop: Shop, *, pair: str = "") -> Any:
+    """Open the element's dialog, try the garment (with ``pair``, the name of the garment
+    completing the look) on the last preset model, see the result."""
     page.get_by_role("button", name="Try it on").click()
     dialog = page.get_by_role("dialog", name=DIALOG_NAME)
     dialog.wait_for(state="visible")
+    if pair:
+        dialog.get_by_label(f"Complete the look with {pair}").check()
     presets = dialog.locator("input[name=model]:not([value=upload])")
     assert presets.count() >= 1
     # The preset pictures are the shop's media, not the front end's.
@@ -201,8 +194,13 @@ def run_preset_tryon(page: Any, shop: Shop) -> Any:
         ".every(img => img.complete && img.naturalWidth > 0)",
         timeout=RESULT_TIMEOUT,
     )
-    after = dialog.locator("[data-tryon-after]").get_attribute("src")
-    assert after.startswith(shop.base_url + "/media/tryon/results/")
+    after = dialog.locator("[data-tryon-after]")
+    source = after.evaluate("img => img.dataset.tryonSource")
+    if not pair:  # a preset's result is public media, shown as it is
+        assert source.startswith(shop.base_url + "/media/tryon/results/")
+        assert after.get_attribute("src") == source
+    else:  # an outfit's is made from an intermediate picture: a private file
+        assert source.startswith(shop.base_url + "/tryon/files/")
     return dialog
 
 
@@ -255,6 +253,67 @@ def test_token_auth_from_another_site_sends_no_cookie_and_needs_no_csrf(page, sh
     page.locator("tryon-widget").evaluate("el => el.setAttribute('garment', '999999')")
     page.get_by_role("button", name="Try it on").wait_for(state="detached")
     assert events(page, "tryon:error")[-1]["status"] == 404
+
+
+def test_token_auth_shows_the_shoppers_own_photo_and_result(page, shop, sites, pages, tmp_path):
+    """An upload's pictures are private: with a token the element fetches them with it."""
+    photo = tmp_path / "me.jpg"
+    photo.write_bytes(images.person_photo(600, 900))
+    page.goto(sites.cross_site.origin + "/token.html")
+    page.get_by_role("button", name="Try it on").click()
+    dialog = page.get_by_role("dialog", name=DIALOG_NAME)
+    dialog.get_by_label("My own photo").check()
+    dialog.get_by_label("Upload a photo").set_input_files(str(photo))
+    dialog.get_by_label("I agree that my photo is used to create this try-on.").check()
+    dialog.get_by_role("button", name="Create my try-on").click()
+    dialog.locator("[data-tryon-after]").wait_for(state="visible", timeout=RESULT_TIMEOUT)
+    shown = "img => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:')"
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('[data-tryon-after], [data-tryon-before]')]"
+        f".every({shown})",
+        timeout=RESULT_TIMEOUT,
+    )
+    after = dialog.locator("[data-tryon-after]")
+    assert after.evaluate("img => img.dataset.tryonSource").startswith(
+        shop.base_url + "/tryon/files/"
+    )
+    download = dialog.get_by_role("link", name="Download").get_attribute("href")
+    assert download == after.get_attribute("src")  # the blob: saved as the file
+    files = [r for r in page.api_requests if "/tryon/files/" in r[1]]
+    assert files and all(h["authorization"] == f"Token {pages['token']}" for _, _, h in files)
+    assert all("cookie" not in h for _, _, h in page.api_requests)
+
+    # Next visit: the upload is one of the shopper's photos, its picture fetched the same way.
+    page.reload()
+    page.get_by_role("button", name="Try it on").click()
+    own_picture = dialog.locator(".tryon-model--mine img")
+    own_picture.wait_for()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:')",
+        arg=own_picture.element_handle(),
+        timeout=RESULT_TIMEOUT,
+    )
+    assert page.console_errors == []
+
+
+def test_pair_and_cart_attributes_complete_the_look_and_add_both_to_the_cart(page, shop, sites):
+    page.goto(sites.cross_site.origin + "/outfit.html")
+    dialog = run_preset_tryon(page, shop, pair="Classic jeans")
+    [result] = events(page, "tryon:result")
+    assert len(result["garments"]) == 2
+    dialog.get_by_role("button", name="Add to cart").click()
+    [added] = events(page, "tryon:add_to_cart")
+    assert sorted(added["garments"]) == sorted(result["garments"])
+    assert added["product"]  # the garment's linked product, for the shop's cart
+    assert page.console_errors == []
+
+
+def test_a_pair_that_cannot_be_says_why_in_the_console(page, sites):
+    page.goto(sites.cross_site.origin + "/bad-pair.html")
+    page.locator("tryon-widget .tryon-unavailable").wait_for()
+    [error] = events(page, "tryon:error")
+    assert error["status"] == 400
+    assert '"pair"' in error["message"] and "upper-body" in error["message"]
 
 
 def test_an_origin_the_shop_does_not_allow_gets_a_clear_message(page, shop, sites):

@@ -62,6 +62,51 @@ def test_owner_gets_the_file_privately_and_nobody_else_does(
     assert _fetch(staff_client, url).status_code == 200
 
 
+@pytest.fixture
+def token_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shop whose REST_FRAMEWORK adds TokenAuthentication. DRF reads that setting into
+    ``APIView.authentication_classes`` once, at import, so the test sets the attribute."""
+    from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+    from rest_framework.views import APIView
+
+    monkeypatch.setattr(
+        APIView, "authentication_classes", [SessionAuthentication, TokenAuthentication]
+    )
+
+
+def _token_client(username: str) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.create_user(username)
+    client = APIClient()  # no cookies: a front end on another site, as <tryon-widget token>
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_a_token_front_end_fetches_its_users_files_with_its_header(
+    fake: Any, garment: Any, task_queue: Any, token_auth: None
+) -> None:
+    owner = _token_client("token-owner")
+    tryon = shopper_upload(owner, garment)
+    run_queued(task_queue)
+    body = _poll(owner, tryon)
+    assert body["status"] == "succeeded"
+    assert TryOn.objects.get(pk=tryon.pk).owner.username == "token-owner"  # the token's user
+    for kind in ("result_url", "model_image_url"):
+        owner.cookies.clear()  # the element sends no cookie with a token (credentials: omit)
+        response = _fetch(owner, body[kind])
+        assert response.status_code == 200, kind
+        assert "Authorization" in response["Vary"]  # a shared cache never mixes two users
+        assert response["Cache-Control"].startswith("private")
+        b"".join(response.streaming_content)
+
+        assert _fetch(_token_client(f"other-{kind}"), body[kind]).status_code == 404
+        assert _fetch(APIClient(), body[kind]).status_code == 404  # the link alone
+        refused = APIClient()
+        refused.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+        assert _fetch(refused, body[kind]).status_code == 404  # not a 401 page: nothing told
+
+
 def test_private_files_are_not_under_media_root(
     shopper_result: dict[str, Any], settings: Any
 ) -> None:

@@ -6,9 +6,12 @@ import re
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-__all__ = ["MAX_ID", "StrictIdField", "parse_id", "parse_uuid"]
+from ..models import Garment
+
+__all__ = ["MAX_ID", "StrictIdField", "active_garment_field", "parse_id", "parse_uuid"]
 
 # The largest id a database integer column holds (a larger number is no row's id, and
 # SQLite raises OverflowError for it instead of answering "no such row").
@@ -32,6 +35,18 @@ class StrictIdField(serializers.PrimaryKeyRelatedField):
         if not 0 < value <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(value)
+
+
+def active_garment_field(**kwargs: Any) -> StrictIdField:
+    """An active garment by its id, with errors a shopper's front end can show."""
+    return StrictIdField(
+        queryset=Garment.objects.active(),
+        error_messages={
+            "does_not_exist": _("This garment does not exist or cannot be tried on."),
+            "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
+        },
+        **kwargs,
+    )
 
 
 def parse_id(value: str) -> int | None:

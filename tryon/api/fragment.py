@@ -23,12 +23,15 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Garment
+from ..outfits import OutfitError, ordered_outfit
 from ..templatetags.tryon import csrf_header_name, render_widget, widget_strings
+from .fields import active_garment_field
 from .schema import view_schema
 
 LANGUAGE_PARAM = "lang"
@@ -59,13 +62,30 @@ def _private(response: Response, *, vary: list[str]) -> Response:
     return response
 
 
+class WidgetOptions(serializers.Serializer[Any]):
+    """The element's ``pair`` and ``cart`` attributes, as the tag's ``pair=`` and ``cart=``."""
+
+    pair = active_garment_field(required=False)
+    cart = serializers.BooleanField(required=False, default=False)
+
+    def validate_pair(self, pair: Garment) -> Garment:
+        try:
+            ordered_outfit([self.context["garment"], pair])  # itself too: not two categories
+        except OutfitError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return pair
+
+
 class WidgetFragmentView(APIView):
     """``GET api/garments/<id>/widget/``: the widget's markup, strings and assets.
 
     Answers ``{"html", "strings", "assets": {"css", "js"}, "language", "garment"}``, every
     URL in it absolute (the preset models' pictures may be relative media URLs: the element
     resolves those against this answer's URL). 404 for a garment that is missing or not
-    active, as the template tag then renders nothing.
+    active, as the template tag then renders nothing. ``?pair=<garment id>`` offers to
+    complete the look with that garment and ``?cart=true`` adds the "Add to cart" button,
+    as the tag's ``pair=`` and ``cart=``; a pair that is not an active garment, or does
+    not combine with this one, is a 400 naming the field.
     """
 
     permission_classes: list[Any] = []
@@ -73,6 +93,8 @@ class WidgetFragmentView(APIView):
 
     def get(self, request: Request, pk: int) -> Response:
         garment = get_object_or_404(Garment.objects.active(), pk=pk)
+        options = WidgetOptions(data=request.query_params, context={"garment": garment})
+        options.is_valid(raise_exception=True)
         language = requested_language(request)
         django_request = request._request
         with translation.override(language):
@@ -84,6 +106,9 @@ class WidgetFragmentView(APIView):
                 create_url=request.build_absolute_uri(reverse("tryon:tryon-list")),
                 login_url=_login_url(request),
                 include_assets=False,  # the element loads them, once per page
+                cart=options.validated_data["cart"],
+                pair=options.validated_data.get("pair"),
+                product=str(garment.object_id or ""),
             )
             strings = widget_strings()
         response = Response(

@@ -19,12 +19,12 @@ from ..backends.codes import user_message_for
 from ..conf import tryon_settings
 from ..exceptions import InvalidImageError
 from ..images import NormalizedImage, normalize_image, probe_image
-from ..models import Garment, ModelPhoto, TryOn
+from ..models import ModelPhoto, TryOn
 from ..outfits import OutfitError, ordered_outfit, steps_of
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from ..photocheck import check_photo, photo_validation_error, photo_warnings
 from ..sharing import share_path
-from .fields import StrictIdField
+from .fields import active_garment_field
 from .ownership import is_staff, usable_model_photos
 from .schema import extend_schema_field
 
@@ -67,23 +67,9 @@ class ModelPhotoField(serializers.PrimaryKeyRelatedField):
 
 
 class TryOnCreateSerializer(serializers.Serializer):
-    garment = StrictIdField(
-        queryset=Garment.objects.active(),
-        required=False,
-        allow_null=True,
-        error_messages={
-            "does_not_exist": _("This garment does not exist or cannot be tried on."),
-            "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
-        },
-    )
+    garment = active_garment_field(required=False, allow_null=True)
     garments = serializers.ListField(
-        child=StrictIdField(
-            queryset=Garment.objects.active(),
-            error_messages={
-                "does_not_exist": _("This garment does not exist or cannot be tried on."),
-                "incorrect_type": _("Incorrect type. Expected a garment id, received {data_type}."),
-            },
-        ),
+        child=active_garment_field(),
         required=False,
         min_length=2,
         max_length=2,

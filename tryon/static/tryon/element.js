@@ -10,7 +10,9 @@
  * its light DOM (the shop's CSS and widget.css both apply; the dialog's focus handling needs
  * the document's own focus) and mounts widget.js on it. Requests carry the API origin's cookies
  * (credentials: "include"), or, with a token attribute, an Authorization header and no cookies.
- * Attributes: garment, api-base, lang, token, auth-scheme, unavailable-text.
+ * Attributes: garment, api-base, lang, token, auth-scheme, unavailable-text; pair (a garment
+ * id: "Complete the look" with it) and cart (present: an "Add to cart" button, whose clicks
+ * dispatch tryon:add_to_cart), as the template tag's pair= and cart=.
  * Events (bubbling, composed): tryon:ready, tryon:update, tryon:result, tryon:failed,
  * tryon:deleted, tryon:error. */
 (function () {
@@ -72,11 +74,14 @@
   }
 
   class TryonWidgetElement extends HTMLElement {
-    static get observedAttributes() { return ["garment", "api-base", "lang", "token", "auth-scheme"]; }
+    static get observedAttributes() {
+      return ["garment", "api-base", "lang", "token", "auth-scheme", "pair", "cart"];
+    }
 
     constructor() {
       super();
       this.generation = 0; // a newer load makes an older answer stale
+      this.pictures = {}; // private file URL -> Promise of its blob: URL (token mode)
     }
 
     connectedCallback() {
@@ -116,10 +121,41 @@
       return fetch(url, init);
     }
 
+    // With a token, the shopper's own photo and its results (private files) are fetched with
+    // the token and shown from blobs: an <img> can send neither the header nor, across sites,
+    // a cookie. Anything else (presets, the shop's media, presigned URLs) is shown as it is.
+    isPrivate(url) {
+      return !!this.token && !!url && url.indexOf(new URL("files/", this.apiBase).href) === 0;
+    }
+
+    picture(url) {
+      var self = this;
+      if (!this.isPrivate(url)) return Promise.resolve(url);
+      if (!this.pictures[url]) {
+        this.pictures[url] = this.send(url, { method: "GET" }).then(function (response) {
+          if (!response.ok) throw new Error("<tryon-widget>: " + url + " answered " + response.status);
+          return response.blob();
+        }).then(function (blob) { return URL.createObjectURL(blob); });
+        this.pictures[url].catch(function () { delete self.pictures[url]; }); // tried again next time
+      }
+      return this.pictures[url];
+    }
+
+    forgetPictures() {
+      var pictures = this.pictures;
+      this.pictures = {};
+      Object.keys(pictures).forEach(function (url) {
+        pictures[url].then(URL.revokeObjectURL, function () {});
+      });
+    }
+
     refresh() {
       var self = this, generation = ++this.generation, garment = this.getAttribute("garment");
+      this.forgetPictures();
       var url = new URL("api/garments/" + encodeURIComponent(garment || "") + "/widget/", this.apiBase);
       if (this.language) url.searchParams.set("lang", this.language);
+      if (this.getAttribute("pair")) url.searchParams.set("pair", this.getAttribute("pair"));
+      if (this.hasAttribute("cart") && this.getAttribute("cart") !== "false") url.searchParams.set("cart", "true");
       this.loaded = true;
       if (!garment) return this.fail(url.href, 0, "the garment attribute is missing");
       this.setAttribute("aria-busy", "true");
@@ -127,7 +163,12 @@
       this.send(url.href, { method: "GET", headers: { Accept: "application/json" } })
         .then(function (response) {
           if (!current()) return null;
-          if (!response.ok) return self.fail(url.href, response.status, "the API answered " + response.status);
+          if (!response.ok) { // its JSON says why (a 400 names the attribute: {"pair": [...]})
+            return response.text().catch(function () { return ""; }).then(function (body) {
+              var why = body && /json/.test(response.headers.get("Content-Type") || "") ? ": " + body.slice(0, 500) : "";
+              if (current()) self.fail(url.href, response.status, "the API answered " + response.status + why);
+            });
+          }
           return response.json().then(function (data) {
             return self.mount(data, response.url || url.href, current);
           });
@@ -146,14 +187,25 @@
       var self = this, template = document.createElement("template");
       template.innerHTML = htmlPolicy ? htmlPolicy.createHTML(data.html) : data.html;
       absolutize(template.content, base); // in the inert template: nothing loads from the page's origin
+      var unloaded = []; // private pictures, loaded with the token once the markup is in
+      template.content.querySelectorAll("img[src]").forEach(function (img) {
+        var src = img.getAttribute("src");
+        if (self.isPrivate(src)) unloaded.push([img, src]);
+      });
+      unloaded.forEach(function (entry) { entry[0].removeAttribute("src"); });
       return Promise.all([loadStyle(data.assets.css), loadScript(data.assets.js)]).then(function () {
         if (!current()) return;
         self.replaceChildren(template.content);
         self.removeAttribute("aria-busy");
-        var root = self.querySelector("[data-tryon-widget]");
+        var root = self.querySelector("[data-tryon-widget]"), widget = null;
         if (root && window.tryonWidget && window.tryonWidget.mount) {
-          window.tryonWidget.mount(root, { strings: data.strings, fetch: self.widgetFetch.bind(self, root) });
+          widget = window.tryonWidget.mount(root, {
+            strings: data.strings, fetch: self.widgetFetch.bind(self, root), picture: self.picture.bind(self)
+          });
         }
+        unloaded.forEach(function (entry) {
+          if (widget) widget.picture(entry[0], entry[1]);
+        });
         self.emit("tryon:ready", { garment: data.garment, language: data.language });
       });
     }

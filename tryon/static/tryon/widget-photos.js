@@ -18,7 +18,7 @@
       if (known) return;
       var entry = template.content.firstElementChild.cloneNode(true), input = entry.querySelector("input");
       input.value = tryon.model_photo;
-      entry.querySelector("img").src = tryon.model_image_url || "";
+      this.picture(entry.querySelector("img"), tryon.model_image_url);
       upload.closest("label").before(entry);
       input.checked = true;
       this.root.querySelectorAll("[data-tryon-file]").forEach(function (file) { file.value = ""; });

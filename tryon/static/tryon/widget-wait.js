@@ -142,8 +142,8 @@
     // The shopper's photo starts loading as soon as the try-on is accepted.
     W.prototype.loadBefore = function (tryon) {
       var before = q(this.root, "before");
-      if (tryon.model_image_url && before.getAttribute("src") !== tryon.model_image_url) {
-        before.src = tryon.model_image_url;
+      if (tryon.model_image_url && before.dataset.tryonSource !== tryon.model_image_url) {
+        this.picture(before, tryon.model_image_url);
       }
       before.alt = S().beforeAlt;
     };
@@ -154,8 +154,7 @@
       this.loadBefore(tryon);
       var outfit = pair && (tryon.garments || []).length > 1; // its alt text names both garments
       after.alt = outfit ? pair.dataset.resultAlt : fmt(S().resultAlt, { name: root.dataset.garmentName });
-      after.src = tryon.result_url;
-      q(root, "download").href = tryon.result_url;
+      var shown = this.picture(after, tryon.result_url, q(root, "download"));
       q(root, "preview-note").hidden = !tryon.is_preview;
       if (q(root, "ai-label")) q(root, "ai-label").hidden = !!tryon.is_preview;
       q(root, "split").value = 50;
@@ -168,7 +167,7 @@
         self.submittedAt = null;
         self.emit("result_viewed");
       };
-      decoded(after).then(reveal, reveal);
+      shown.then(function () { return decoded(after); }).then(reveal, reveal);
     };
   }
 

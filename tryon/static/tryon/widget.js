@@ -19,7 +19,9 @@
   function Widget(root, options) {
     var self = this;
     this.root = root;
-    this.options = options || {}; // from mount(): { fetch } replaces window.fetch for this widget
+    // From mount(): { fetch } replaces window.fetch for this widget; { picture(url) -> Promise
+    // of an address } loads a picture its <img> cannot (a private file behind a token).
+    this.options = options || {};
     this.dialog = q(root, "dialog");
     this.opener = q(root, "open");
     this.form = q(root, "form");
@@ -212,6 +214,18 @@
         return { response: response, data: data };
       });
     }).finally(function () { clearTimeout(timer); });
+  };
+
+  // Show the picture at url in img (and, given, as link's href); resolves once it is set.
+  Widget.prototype.picture = function (img, url, link) {
+    img.dataset.tryonSource = url || "";
+    var set = function (address) {
+      if (img.dataset.tryonSource !== (url || "")) return; // a newer picture took its place
+      img.src = address;
+      if (link) link.href = address;
+    };
+    if (!url || !this.options.picture) return Promise.resolve(set(url || ""));
+    return this.options.picture(url).then(set, function () { set(""); });
   };
 
   // For the photos part: a refusal it takes over (the photo check's warnings: true), and a
