@@ -212,6 +212,24 @@ def test_cross_site_beacons_are_refused(shopper, headers):
     assert TryOnEvent.objects.count() == 0
 
 
+@override_settings(CSRF_TRUSTED_ORIGINS=["http://front.example:8080", "https://*.shop.example"])
+@pytest.mark.parametrize(
+    ("origin", "site", "status"),
+    [
+        ("http://front.example:8080", "same-site", 204),  # a <tryon-widget> front end
+        ("https://www.shop.example", "same-site", 204),  # the wildcard
+        ("https://shop.example.evil.example", "cross-site", 403),
+        ("http://front.example:8081", "same-site", 403),  # another port
+        ("https://front.example:8080", "same-site", 403),  # another scheme
+        ("http://www.shop.example", "same-site", 403),
+    ],
+)
+def test_a_front_end_the_shop_trusts_for_csrf_may_post(shopper, origin, site, status):
+    headers = {"Origin": origin, "Sec-Fetch-Site": site}
+    assert post(shopper, {"event": "dialog_opened"}, headers=headers).status_code == status
+    assert TryOnEvent.objects.count() == (status == 204)
+
+
 def test_a_same_origin_origin_header_is_enough_without_sec_fetch_site(shopper):
     response = post(shopper, {"event": "widget_shown"}, headers={"Origin": "http://testserver"})
     assert response.status_code == 204

@@ -318,3 +318,48 @@ def test_the_fragment_knows_a_token_user_is_signed_in(garment, token_user, setti
     assert "data-tryon-dialog" in signed_in.json()["html"]
     anonymous = fetch_widget(Client(), garment)
     assert "data-tryon-dialog" not in anonymous.json()["html"]
+
+
+# -- analytics ---------------------------------------------------------------------------
+
+
+def widget_events() -> list[tuple[str, str]]:
+    from tryon.analytics.models import EventKind, TryOnEvent
+
+    rows = TryOnEvent.objects.filter(kind=EventKind.WIDGET_RENDERED)
+    return list(rows.values_list("arm", "garment_pk"))
+
+
+def test_the_fragment_counts_the_session_and_names_the_beacon(garment):
+    client = Client()
+    data = fetch_widget(client, garment).json()
+    assert data["analytics"] == {
+        "script": "http://testserver/static/tryon/beacon.js",
+        "beacon": "http://testserver/tryon/analytics/beacon/",
+    }
+    assert widget_events() == [("exposed", garment.pk)]
+    assert django_settings.SESSION_COOKIE_NAME in client.cookies  # the session it counted
+
+
+def test_a_holdout_session_gets_no_widget(garment, settings):
+    settings.TRYON = {**settings.TRYON, "HOLDOUT_PERCENT": 100}
+    response = Client().get(widget_url(garment))
+    assert response.status_code == 204
+    assert not response.content
+    assert "no-store" in response["Cache-Control"]  # the next session may be exposed
+    assert widget_events() == [("holdout", garment.pk)]
+
+
+def test_a_token_front_end_is_outside_the_experiment(garment, token_user, settings):
+    settings.TRYON = {**settings.TRYON, "HOLDOUT_PERCENT": 100}
+    client = Client()
+    data = fetch_widget(client, garment, HTTP_AUTHORIZATION="Bearer shopper-token").json()
+    assert "data-tryon-dialog" in data["html"]
+    assert data["analytics"] is None  # no session for a beacon to count
+    assert widget_events() == []
+
+
+def test_without_analytics_the_fragment_names_no_beacon(garment, settings):
+    settings.TRYON = {**settings.TRYON, "ANALYTICS": False, "HOLDOUT_PERCENT": 100}
+    assert fetch_widget(Client(), garment).json()["analytics"] is None
+    assert widget_events() == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +50,7 @@ PAGE = """<!doctype html>
   <script>
     window.tryonEvents = [];
     ["tryon:ready", "tryon:update", "tryon:result", "tryon:deleted", "tryon:error",
-     "tryon:add_to_cart"].forEach(
+     "tryon:add_to_cart", "tryon:holdout"].forEach(
       function (name) {{
         document.addEventListener(name, function (event) {{
           window.tryonEvents.push({{ name: event.type, detail: event.detail }});
@@ -170,6 +171,25 @@ def page(browser: Any, pages: dict[str, str]) -> Iterator[Any]:
     context.close()
 
 
+def recorded_events(shop: Shop, wanted: set[str], timeout: float = 10) -> set[str]:
+    """The kinds of analytics event the shop has recorded, once ``wanted`` are among them
+    (beacons are sent in the background) or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kinds = set(
+            shop.manage(
+                "shell",
+                "--verbosity=0",
+                "-c",
+                "from tryon.analytics.models import TryOnEvent;"
+                "print(' '.join(set(TryOnEvent.objects.values_list('kind', flat=True))))",
+            ).split()
+        )
+        if wanted <= kinds or time.monotonic() > deadline:
+            return kinds
+        time.sleep(0.3)
+
+
 def events(page: Any, name: str) -> list[Any]:
     return [e["detail"] for e in page.evaluate("window.tryonEvents") if e["name"] == name]
 
@@ -221,6 +241,10 @@ def test_cookie_session_and_csrf_from_another_origin(page, shop, sites):
     dialog = run_preset_tryon(page, shop)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "tryon-element-result.png"))
+    # The shop's analytics hear the element's widget, from a front end it trusts for CSRF.
+    assert page.locator("script[src$='tryon/beacon.js']").count() == 1
+    wanted = {"widget_rendered", "widget_shown", "dialog_opened", "tryon_succeeded"}
+    assert wanted <= recorded_events(shop, wanted)
 
     [(_, create_url, headers)] = [r for r in page.api_requests if r[0] == "POST"]
     assert create_url == shop.base_url + "/tryon/api/tryons/"
@@ -314,6 +338,16 @@ def test_a_pair_that_cannot_be_says_why_in_the_console(page, sites):
     [error] = events(page, "tryon:error")
     assert error["status"] == 400
     assert '"pair"' in error["message"] and "upper-body" in error["message"]
+
+
+def test_a_session_in_the_holdout_sees_no_widget(page, sites):
+    # The shop's HOLDOUT_PERCENT put this session in the holdout: its fragment answers 204.
+    page.route("**/api/garments/*/widget/*", lambda route: route.fulfill(status=204))
+    page.goto(sites.same_site.origin + "/session.html")
+    page.wait_for_function("() => window.tryonEvents.some(e => e.name === 'tryon:holdout')")
+    assert page.locator("tryon-widget").inner_html() == ""
+    assert events(page, "tryon:error") == []
+    assert page.console_errors == []
 
 
 def test_an_origin_the_shop_does_not_allow_gets_a_clear_message(page, shop, sites):

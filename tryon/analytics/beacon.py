@@ -14,8 +14,10 @@ the answer is 204.
 CSRF: ``sendBeacon`` cannot set headers, so Django's token check cannot apply. The view
 instead requires the browser to say the post is same-origin: ``Sec-Fetch-Site:
 same-origin`` (every current browser sends it), or, from a browser that does not send
-that, an ``Origin`` equal to this site's. A post with neither is refused. A beacon can
-only add a counted event, never read or change anything.
+that, an ``Origin`` equal to this site's. A post with neither is refused. A front end on
+another origin that the shop trusts for CSRF (``CSRF_TRUSTED_ORIGINS``, where a
+``<tryon-widget>`` page with the session cookie lives) may post too: its ``Origin`` must
+be one of them. A beacon can only add a counted event, never read or change anything.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -73,16 +76,32 @@ def beacon(request: HttpRequest) -> HttpResponse:
 
 def _check_same_origin(request: HttpRequest) -> None:
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        if site != "same-origin":
-            raise BeaconError(403, "Cross-site beacon refused.")
-        return
     origin = request.headers.get("Origin")
+    if site == "same-origin" or (origin and trusted_origin(origin)):
+        return
+    if site is not None:
+        raise BeaconError(403, "Cross-site beacon refused.")
     if not origin:
         raise BeaconError(403, "A beacon must come from this site's pages.")
     parts = urlsplit(origin)
     if parts.scheme != request.scheme or parts.netloc != request.get_host():
         raise BeaconError(403, "Cross-site beacon refused.")
+
+
+def trusted_origin(origin: str) -> bool:
+    """Whether ``origin`` is in ``CSRF_TRUSTED_ORIGINS`` (``https://*.shop.example`` too)."""
+    parts = urlsplit(origin)
+    if not parts.scheme or not parts.netloc:
+        return False
+    for trusted in getattr(settings, "CSRF_TRUSTED_ORIGINS", []):
+        allowed = urlsplit(str(trusted))
+        if allowed.scheme != parts.scheme:
+            continue
+        if allowed.netloc == parts.netloc:
+            return True
+        if allowed.netloc.startswith("*.") and parts.netloc.endswith(allowed.netloc[1:]):
+            return True
+    return False
 
 
 def _rate() -> tuple[int, int] | None:

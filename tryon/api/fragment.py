@@ -28,6 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..analytics.holdout import record_widget_render
+from ..analytics.visitors import analytics_enabled
 from ..models import Garment
 from ..outfits import OutfitError, ordered_outfit
 from ..templatetags.tryon import csrf_header_name, render_widget, widget_strings
@@ -86,6 +88,12 @@ class WidgetFragmentView(APIView):
     complete the look with that garment and ``?cart=true`` adds the "Add to cart" button,
     as the tag's ``pair=`` and ``cart=``; a pair that is not an active garment, or does
     not combine with this one, is a 400 naming the field.
+
+    Analytics as for the tag: a request with the session cookie counts as a rendered
+    widget, and a session in the holdout gets a 204 (the element stays empty); the
+    answer's ``analytics`` names ``beacon.js`` and the beacon's URL (None when analytics
+    are off). A token request carries no cookie, so no session to assign: it is outside
+    the experiment and always gets the widget.
     """
 
     permission_classes: list[Any] = []
@@ -95,8 +103,11 @@ class WidgetFragmentView(APIView):
         garment = get_object_or_404(Garment.objects.active(), pk=pk)
         options = WidgetOptions(data=request.query_params, context={"garment": garment})
         options.is_valid(raise_exception=True)
-        language = requested_language(request)
         django_request = request._request
+        with_session = request.auth is None  # not a token: the session cookie, if any
+        if with_session and not record_widget_render(django_request, garment):
+            return _private(Response(status=204), vary=[])  # the holdout never sees it
+        language = requested_language(request)
         with translation.override(language):
             html = render_widget(
                 django_request,
@@ -121,10 +132,25 @@ class WidgetFragmentView(APIView):
                 },
                 "language": language,
                 "garment": {"id": garment.pk, "name": garment.name},
+                "analytics": _analytics(request) if with_session else None,
             }
         )
         response["Content-Language"] = language
         return _private(response, vary=["Accept-Language"])
+
+
+def _analytics(request: Request) -> dict[str, str] | None:
+    """Where the element sends the widget's events: beacon.js and the beacon's URL."""
+    if not analytics_enabled():
+        return None
+    try:
+        beacon = reverse("tryon:analytics-beacon")
+    except NoReverseMatch:
+        return None
+    return {
+        "script": request.build_absolute_uri(static("tryon/beacon.js")),
+        "beacon": request.build_absolute_uri(beacon),
+    }
 
 
 class CsrfTokenView(APIView):

@@ -14,7 +14,8 @@
  * id: "Complete the look" with it) and cart (present: an "Add to cart" button, whose clicks
  * dispatch tryon:add_to_cart), as the template tag's pair= and cart=.
  * Events (bubbling, composed): tryon:ready, tryon:update, tryon:result, tryon:failed,
- * tryon:deleted, tryon:error. */
+ * tryon:deleted, tryon:error, tryon:holdout (the session is in the analytics holdout: the
+ * element stays empty). With the session cookie it also loads beacon.js, as the tag does. */
 (function () {
   "use strict";
   if (!window.customElements || window.customElements.get("tryon-widget")) return;
@@ -61,6 +62,18 @@
       script.src = src;
       return script;
     });
+  }
+
+  // The shop's analytics (beacon.js): loaded before the widget mounts, so that it hears
+  // widget_shown; never in the way (a failure to load it is ignored).
+  function loadBeacon(analytics) {
+    if (!analytics || !analytics.script) return Promise.resolve();
+    return load(analytics.script, function () {
+      var script = document.createElement("script");
+      script.setAttribute("data-beacon-url", analytics.beacon);
+      script.src = analytics.script;
+      return script;
+    }).catch(function () {});
   }
 
   function absolutize(fragment, base) {
@@ -163,6 +176,7 @@
       this.send(url.href, { method: "GET", headers: { Accept: "application/json" } })
         .then(function (response) {
           if (!current()) return null;
+          if (response.status === 204) return self.holdout(garment); // the session's arm: no try-on
           if (!response.ok) { // its JSON says why (a 400 names the attribute: {"pair": [...]})
             return response.text().catch(function () { return ""; }).then(function (body) {
               var why = body && /json/.test(response.headers.get("Content-Type") || "") ? ": " + body.slice(0, 500) : "";
@@ -193,7 +207,8 @@
         if (self.isPrivate(src)) unloaded.push([img, src]);
       });
       unloaded.forEach(function (entry) { entry[0].removeAttribute("src"); });
-      return Promise.all([loadStyle(data.assets.css), loadScript(data.assets.js)]).then(function () {
+      var loads = [loadStyle(data.assets.css), loadScript(data.assets.js), loadBeacon(!this.token && data.analytics)];
+      return Promise.all(loads).then(function () {
         if (!current()) return;
         self.replaceChildren(template.content);
         self.removeAttribute("aria-busy");
@@ -262,6 +277,12 @@
         }).catch(function () { /* not a try-on resource: nothing to tell */ });
       }
       return response;
+    }
+
+    holdout(garment) {
+      this.removeAttribute("aria-busy");
+      this.replaceChildren();
+      this.emit("tryon:holdout", { garment: Number(garment) });
     }
 
     fail(url, status, reason) {
