@@ -132,7 +132,7 @@ def test_counts_match_the_thumbnails_shown(admin_client):
     product_page = admin_client.get(reverse("previews_admin:shop_product_change", args=[shirt.pk]))
     inline = product_page.content.decode()
     assert "Succeeded: 2" in inline
-    gallery = inline.split('class="tryon-previews"')[1].split("</div>")[0]
+    gallery = inline.split('class="tryon-previews tryon-previews--compact"')[1].split("</div>")[0]
     assert gallery.count("<img") == 2
     assert 'title="Ava"' in gallery and 'title="Ben"' in gallery
 

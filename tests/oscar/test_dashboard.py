@@ -210,3 +210,24 @@ def test_deleting_a_garment_keeps_the_product(staff_client: Any) -> None:
     assert response.status_code == 302
     assert not Garment.objects.exists()
     product.refresh_from_db()
+
+
+def test_our_dashboard_pages_link_their_stylesheet_and_use_no_inline_style(
+    staff_client: Any,
+) -> None:
+    tee = product_with_image("Red tee", color=RED)
+    staff_client.post(reverse(CREATE), form_data(tee, name="Tee garment"))
+    garment = Garment.objects.get(name="Tee garment")
+    pages = {
+        "list": reverse(LIST),
+        "edit": reverse(UPDATE, args=[garment.pk]),
+        "product": reverse("dashboard:catalogue-product", kwargs={"pk": tee.pk}),
+    }
+    for name, url in pages.items():
+        html = staff_client.get(url).content.decode()
+        assert 'href="/static/tryon/admin.css"' in html, name
+        # Our thumbnails: sized by attributes, contained by admin.css (Oscar's own markup
+        # is Oscar's to keep CSP-clean).
+        thumbnails = re.findall(r"<img[^>]*tryon-thumb[^>]*>", html)
+        assert thumbnails, name
+        assert not any("style=" in tag for tag in thumbnails), name

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from ..backends.codes import describe_code
 from ..models import TryOn
 
+ADMIN_CSS = "tryon/admin.css"  # every style of our admin pages: none inline (CSP)
 THUMBNAIL_SIZE = 64
 PREVIEW_SIZE = 120
 INLINE_SIZE = 40  # thumbnails in a product page's garment rows
@@ -33,8 +34,9 @@ def thumbnail(field_file: Any, size: int = THUMBNAIL_SIZE, title: str = "") -> s
     if not url:
         return "—"
     title_attribute = format_html(' title="{}"', title) if title else ""
+    # A square box the picture is contained in (admin.css): no inline style, no reflow.
     return format_html(
-        '<img src="{}" alt="{}"{} style="max-width:{}px;max-height:{}px;object-fit:contain">',
+        '<img src="{}" alt="{}"{} class="tryon-thumb" width="{}" height="{}" loading="lazy">',
         url,
         title,
         title_attribute,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Garment
 from .actions import generate_tryon_previews, retry_failed_tryon_previews
-from .display import INLINE_SIZE, PREVIEW_SIZE, admin_link, thumbnail
+from .display import ADMIN_CSS, INLINE_SIZE, PREVIEW_SIZE, admin_link, thumbnail
 from .garment_form import GarmentAdminForm, linked_product
 from .picture_input import PictureInput
 from .product_picker import ProductPicker, search_products
@@ -38,14 +38,18 @@ class GarmentInline(PreviewSummaryMixin, GenericTabularInline):
     fields = ["name", "image", "category", "description", "is_active", "preview_overview"]
     readonly_fields = ["preview_overview"]
 
+    class Media:
+        css = {"all": (ADMIN_CSS,)}  # thumbnails and previews, styled without inline CSS
+
     def formfield_for_dbfield(
         self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         if db_field.name == "image":
             kwargs["widget"] = PictureInput(size=INLINE_SIZE)
         elif db_field.name in ("name", "description"):
-            width = "10em" if db_field.name == "name" else "14em"
-            kwargs["widget"] = AdminTextInputWidget(attrs={"style": f"width:{width}"})
+            kwargs["widget"] = AdminTextInputWidget(
+                attrs={"class": f"tryon-input--{db_field.name}"}
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Garment]:
@@ -55,6 +59,10 @@ class GarmentInline(PreviewSummaryMixin, GenericTabularInline):
 @admin.register(Garment)
 class GarmentAdmin(PreviewSummaryMixin, admin.ModelAdmin):
     form = GarmentAdminForm
+
+    class Media:
+        css = {"all": (ADMIN_CSS,)}  # thumbnails and previews, styled without inline CSS
+
     list_display = [
         "name",
         "image_thumbnail",

@@ -17,7 +17,7 @@ from .. import services
 from ..models import ModelPhoto, TryOnSource
 from ..parameters import GUIDANCE_SCALE_RANGE, INFERENCE_STEPS_RANGE, SEED_MAX, SEED_MIN
 from .action_page import intermediate_page
-from .display import PREVIEW_SIZE, admin_link, thumbnail
+from .display import ADMIN_CSS, PREVIEW_SIZE, admin_link, thumbnail
 from .picture_input import PictureInput
 
 
@@ -49,6 +49,9 @@ class RestyleForm(forms.Form):
 
 @admin.register(ModelPhoto)
 class ModelPhotoAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": (ADMIN_CSS,)}  # thumbnails and previews, styled without inline CSS
+
     # The id (or the name) is what ``tryon_pregenerate --model-photo`` takes.
     list_display = ["__str__", "image_thumbnail", "is_preset", "is_active", "expires_at", "id"]
     list_filter = ["is_preset", "is_active"]

@@ -11,15 +11,18 @@ from typing import Any
 
 from django.contrib.admin.widgets import AdminFileWidget
 
-from .display import THUMBNAIL_SIZE, file_url
+from .display import ADMIN_CSS, THUMBNAIL_SIZE, file_url
 
 
 class PictureInput(AdminFileWidget):
     template_name = "admin/tryon/widgets/picture_input.html"
 
+    class Media:
+        css = {"all": (ADMIN_CSS,)}
+
     def __init__(self, attrs: dict[str, Any] | None = None, size: int = THUMBNAIL_SIZE) -> None:
-        # A narrow chooser: the inline's table must fit a laptop screen.
-        super().__init__({"accept": "image/*", "style": "max-width:16em", **(attrs or {})})
+        # A narrow chooser (admin.css): the inline's table must fit a laptop screen.
+        super().__init__({"accept": "image/*", **(attrs or {})})
         self.size = size
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:

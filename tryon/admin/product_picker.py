@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..products import allowed_labels_text, find_product, is_product_model, model_for_label
+from .display import ADMIN_CSS
 
 PAGE_SIZE = 20  # search results per model and page
 SELECT_LIMIT = 100  # products per model listed in the select itself (without JavaScript)
@@ -137,7 +138,9 @@ class ProductSelect(forms.Select):
         attrs = super().build_attrs(base_attrs, extra_attrs)
         if not self.search_url:
             return attrs  # a plain select
-        classes = " ".join(filter(None, [attrs.get("class", ""), "admin-autocomplete"]))
+        classes = " ".join(
+            filter(None, [attrs.get("class", ""), "admin-autocomplete", "tryon-product-picker"])
+        )
         attrs.update(
             {
                 "class": classes,
@@ -149,7 +152,6 @@ class ProductSelect(forms.Select):
                 "data-allow-clear": json.dumps(not self.is_required),
                 "data-placeholder": "",  # lets select2 clear the choice
                 "lang": get_select2_language(),
-                "style": "min-width: 20em",
             }
         )
         return attrs
@@ -172,6 +174,7 @@ class ProductSelect(forms.Select):
                 "screen": (
                     f"admin/css/vendor/select2/select2{extra}.css",
                     "admin/css/autocomplete.css",
+                    ADMIN_CSS,
                 )
             },
         )

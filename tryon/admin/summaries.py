@@ -105,13 +105,12 @@ def preview_gallery_html(
             for row in rows
         ]
         return format_html(
-            '<div class="tryon-previews" style="display:flex;flex-wrap:wrap;gap:4px">{}</div>',
+            '<div class="tryon-previews tryon-previews--compact">{}</div>',
             SafeString("".join(links)),
         )
     figures = [
         format_html(
-            '<figure class="tryon-preview" style="display:inline-block;margin:0 8px 8px 0">'
-            "{}<figcaption>{}</figcaption></figure>",
+            '<figure class="tryon-preview">{}<figcaption>{}</figcaption></figure>',
             admin_link(model_admin, row, thumbnail(row.result_image, size)),
             row.model_photo,
         )

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from .. import services
 from ..exceptions import UNANSWERED_REQUEST_CODE
 from ..models import ModelPhoto, TryOn, TryOnStatus
-from .display import PREVIEW_SIZE, admin_link, error_description, thumbnail
+from .display import ADMIN_CSS, PREVIEW_SIZE, admin_link, error_description, thumbnail
 from .picture_input import PictureInput
 
 
@@ -39,6 +39,9 @@ def save_result_as_preset(tryon: TryOn, name: str = "") -> ModelPhoto:
 
 @admin.register(TryOn)
 class TryOnAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": (ADMIN_CSS,)}  # thumbnails and previews, styled without inline CSS
+
     list_display = [
         "id",
         "result_thumbnail",
