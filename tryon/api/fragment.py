@@ -81,9 +81,9 @@ class WidgetOptions(serializers.Serializer[Any]):
 class WidgetFragmentView(APIView):
     """``GET api/garments/<id>/widget/``: the widget's markup, strings and assets.
 
-    Answers ``{"html", "strings", "assets": {"css", "js"}, "language", "garment"}``, every
-    URL in it absolute (the preset models' pictures may be relative media URLs: the element
-    resolves those against this answer's URL). 404 for a garment that is missing or not
+    Answers ``{"html", "strings", "assets": {"css", "js"}, "language", "garment",
+    "analytics"}``, every URL in it absolute (the preset models' pictures may be relative
+    media URLs: the element resolves those against this answer's URL). 404 for a garment that is missing or not
     active, as the template tag then renders nothing. ``?pair=<garment id>`` offers to
     complete the look with that garment and ``?cart=true`` adds the "Add to cart" button,
     as the tag's ``pair=`` and ``cart=``; a pair that is not an active garment, or does
