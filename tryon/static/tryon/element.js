@@ -158,7 +158,7 @@
       var pictures = this.pictures;
       this.pictures = {};
       Object.keys(pictures).forEach(function (url) {
-        pictures[url].then(URL.revokeObjectURL, function () {});
+        pictures[url].then(function (blob) { URL.revokeObjectURL(blob); }, function () {});
       });
     }
 
