@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.processes import REPO, python_path
+
 EXAMPLE = REPO / "example_project"
 ARTIFACTS = REPO / "artifacts"
 
@@ -93,7 +94,7 @@ def _environment(workdir: Path, settings: str, extra: Mapping[str, str]) -> dict
     }
     env.update(
         DJANGO_SETTINGS_MODULE=settings,
-        PYTHONPATH=os.pathsep.join([str(REPO), str(EXAMPLE)]),
+        PYTHONPATH=python_path(EXAMPLE),
         TRYON_BROWSER_DB=str(workdir / "shop.sqlite3"),
         TRYON_BROWSER_MEDIA=str(workdir / "media"),
         PYTHONUNBUFFERED="1",

@@ -14,7 +14,6 @@ dispatching ``tryon:*`` events and the widget's assets including beacon.js.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ import pytest
 
 from tests import browser_support
 from tests.browser_support import BROWSER_TEST, Shop, serve_example_shop
+from tests.processes import python_path
 
 pytestmark = BROWSER_TEST
 
@@ -60,7 +60,7 @@ urlpatterns = [
 def shop_with_holdout(workdir: Path, percent: int) -> Iterator[Shop]:
     (workdir / "analytics_browser_settings.py").write_text(SETTINGS.format(percent=percent))
     (workdir / "analytics_browser_urls.py").write_text(URLS)
-    path = os.pathsep.join([str(workdir), str(browser_support.REPO), str(browser_support.EXAMPLE)])
+    path = python_path(workdir, browser_support.EXAMPLE)
     with serve_example_shop(
         workdir, settings="analytics_browser_settings", env={"PYTHONPATH": path}
     ) as served:

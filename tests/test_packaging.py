@@ -43,3 +43,22 @@ def test_sdist_contains_templates_static_and_migrations(dist: Path) -> None:
     names = tarfile.open(sdist).getnames()
     for required in REQUIRED_IN_PACKAGE:
         assert any(f"/{required}" in name for name in names), required
+
+
+def test_subprocesses_import_the_same_tryon_as_the_tests() -> None:
+    """Workers and the example shop test the same code as the suite: under nox the wheel."""
+    import os
+
+    import tryon
+    from tests.processes import python_path, tests_against_the_wheel
+
+    example = ROOT / "example_project"
+    env = {**os.environ, "PYTHONPATH": python_path(example)}
+    code = "import tests, tryon; print(tryon.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=example, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    imported = Path(done.stdout.strip()).resolve()
+    assert imported == Path(tryon.__file__).resolve()
+    assert (ROOT in imported.parents) is not tests_against_the_wheel()

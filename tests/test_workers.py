@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from tests import images
 from tests.conftest import API_KEY, tryon_settings_for
+from tests.processes import python_path
 from tryon import previews, services
 from tryon.exceptions import UNANSWERED_REQUEST_CODE
 from tryon.models import (
@@ -67,7 +68,7 @@ def worker_env(
     }
     env.update(
         DJANGO_SETTINGS_MODULE="tests.worker_settings",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=python_path(),
         TRYON_WORKER_DATABASE=json.dumps(database),
         TRYON_WORKER_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         TRYON_WORKER_TRYON=json.dumps(tryon),
