@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "chaos: real workers SIGKILLed and cut off from the database at random"
     )
+
     # Under nox (TRYON_TEST_WHEEL=1) the suite must test the installed wheel, not the checkout.
     if os.environ.get("TRYON_TEST_WHEEL") != "1":
         return
@@ -47,6 +48,25 @@ def browser() -> Iterator[Any]:
     Playwright's event loop never outlives the module that needs it."""
     with launched_chromium() as launched:
         yield launched
+
+
+# Tests that start processes of their own, by what they start (a build writes into the
+# checkout, so it goes with the workers rather than beside them).
+PROCESS_GROUPS = {"browser": "browser", "worker": "workers", "chaos": "workers", "build": "workers"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (``-n 2 --dist loadgroup``, as nox runs it) the browser tests run one
+    after another on one worker and the worker, chaos and build tests one after another on
+    the other: two shops, fleets or builds never compete for the CPU against each other's
+    timeouts, nor write into the same build folder. The in-process tests fill the gaps."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        for marker, group in PROCESS_GROUPS.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
 
 
 class _RecordEverything(logging.Handler):
