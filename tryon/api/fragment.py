@@ -83,8 +83,9 @@ class WidgetFragmentView(APIView):
 
     Answers ``{"html", "strings", "assets": {"css", "js"}, "language", "garment",
     "analytics"}``, every URL in it absolute (the preset models' pictures may be relative
-    media URLs: the element resolves those against this answer's URL). 404 for a garment that is missing or not
-    active, as the template tag then renders nothing. ``?pair=<garment id>`` offers to
+    media URLs: the element resolves those against this answer's URL). 404 for a garment
+    that is missing or not active, as the template tag then renders nothing.
+    ``?pair=<garment id>`` offers to
     complete the look with that garment and ``?cart=true`` adds the "Add to cart" button,
     as the tag's ``pair=`` and ``cart=``; a pair that is not an active garment, or does
     not combine with this one, is a 400 naming the field.
