@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client, override_settings
+from PIL import ImageFile
 
 import tryon
 from tests import images
@@ -67,6 +68,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.xdist_group(group))
                 break
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The size of every picture whose pixels are decoded (Pillow's ``load``) in the test."""
+    seen: list[tuple[int, int]] = []
+    original = ImageFile.ImageFile.load
+
+    def load(self: ImageFile.ImageFile) -> Any:
+        if self.tile:
+            seen.append(self.size)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return seen
 
 
 class _RecordEverything(logging.Handler):

@@ -298,3 +298,8 @@ def png_to_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def attack_png(side: int = 7000) -> bytes:
+    """The issue's memory attack: a ~100 kB 16-bit greyscale PNG of ``side`` x ``side``."""
+    return images.encode(Image.new("I;16", (side, side), 40000), "PNG", optimize=True)

@@ -16,11 +16,17 @@ from django.http import HttpRequest, HttpResponse
 from django.template import Context, Template
 from django.test import Client, override_settings
 from django.urls import include, path
-from PIL import Image, ImageFile
+from PIL import Image
 
 from tests import images
 from tests.conftest import make_garment, run_queued, tryon_settings_for
-from tests.hostile_corpus import TRAILER_MARKS, TRAILERS, clean_jpeg, clean_jpeg_with_trailer
+from tests.hostile_corpus import (
+    TRAILER_MARKS,
+    TRAILERS,
+    attack_png,
+    clean_jpeg,
+    clean_jpeg_with_trailer,
+)
 from tests.test_hostile_input import Snapshot
 from tryon.models import Garment, ModelPhoto, TryOn
 from tryon.testing import FakeChangeClothesServer
@@ -99,28 +105,8 @@ def test_1_a_clean_jpeg_is_stored_as_sent(fake: Any, garment: Garment) -> None:
 # -- row 2: memory amplification ---------------------------------------------------------------
 
 
-def attack_png() -> bytes:
-    """The issue's: a 95 kB 16-bit greyscale PNG of 7000×7000 pixels."""
-    return images.encode(Image.new("I;16", (7000, 7000), 40000), "PNG", optimize=True)
-
-
-@pytest.fixture
-def decoded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Sizes of the pictures whose pixels were decoded."""
-    seen: list[tuple[int, int]] = []
-    original = ImageFile.ImageFile.load
-
-    def load(self: ImageFile.ImageFile) -> Any:
-        if self.tile:
-            seen.append(self.size)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    return seen
-
-
 def test_2_eight_uploads_of_the_16_bit_png_are_refused_undecoded(
-    fake: Any, garment: Garment, settings: Any, decoded: list[Any]
+    fake: Any, garment: Garment, settings: Any, decoded_sizes: list[Any]
 ) -> None:
     data = attack_png()
     assert len(data) < 200_000
@@ -130,7 +116,7 @@ def test_2_eight_uploads_of_the_16_bit_png_are_refused_undecoded(
         errors = json_refusal(response, 400)
         assert "too large to process" in " ".join(errors["model_image"])
     before.assert_unchanged(fake)
-    assert decoded == []
+    assert decoded_sizes == []
 
 
 # -- row 4: downloads only from the provider ---------------------------------------------------

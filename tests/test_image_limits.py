@@ -12,10 +12,16 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
-from PIL import Image, ImageFile
+from PIL import Image
 
 from tests import images as t
-from tests.hostile_corpus import TRAILER_MARKS, TRAILERS, clean_jpeg, clean_jpeg_with_trailer
+from tests.hostile_corpus import (
+    TRAILER_MARKS,
+    TRAILERS,
+    attack_png,
+    clean_jpeg,
+    clean_jpeg_with_trailer,
+)
 from tryon.exceptions import InvalidImageError
 from tryon.images import normalize as normalize_module
 from tryon.images import normalize_image
@@ -122,40 +128,20 @@ def test_normalising_twice_changes_nothing(source: Any) -> None:
 # -- the memory budget -------------------------------------------------------------------------
 
 
-def attack_png(side: int = 7000) -> bytes:
-    """The issue's attack: a ~100 kB 16-bit greyscale PNG of ``side`` x ``side`` pixels."""
-    return t.encode(Image.new("I;16", (side, side), 40000), "PNG", optimize=True)
-
-
-@pytest.fixture
-def decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """The size of every picture whose pixels are decoded."""
-    seen: list[tuple[int, int]] = []
-    original = ImageFile.ImageFile.load
-
-    def load(self: ImageFile.ImageFile) -> Any:
-        if self.tile:
-            seen.append(self.size)
-        return original(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    return seen
-
-
-def test_the_16_bit_attack_png_is_refused_before_decoding(decodes: list[Any]) -> None:
+def test_the_16_bit_attack_png_is_refused_before_decoding(decoded_sizes: list[Any]) -> None:
     data = attack_png()
     assert len(data) < 200_000
     with pytest.raises(InvalidImageError, match="too large to process"):
         normalize_image(data)
-    assert decodes == []
+    assert decoded_sizes == []
 
 
-def test_the_budget_is_a_setting(decodes: list[Any]) -> None:
+def test_the_budget_is_a_setting(decoded_sizes: list[Any]) -> None:
     data = t.sixteen_bit_png(1200, 1600)
     with tryon_settings(MAX_DECODE_BYTES=8 * 1024 * 1024):
         with pytest.raises(InvalidImageError, match="too large to process"):
             normalize_image(data)
-    assert decodes == []
+    assert decoded_sizes == []
     with tryon_settings(MAX_DECODE_BYTES=None):
         assert normalize_image(data).width == 1200
 
